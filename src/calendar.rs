@@ -1,0 +1,355 @@
+//! China's official working-day calendar (holidays and make-up workdays), pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::content::{LineError, LineErrors, line_of, toml_error};
+
+/// The shipped holiday data, built into the binary.
+pub const BUILT_IN: &str = include_str!("../calendar/cn-holidays.toml");
+
+/// Which days a subscription is delivered on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DayRule {
+    /// China's official working days, make-up days included.
+    #[default]
+    Workdays,
+    Everyday,
+}
+
+impl DayRule {
+    pub fn parse(s: &str) -> Option<DayRule> {
+        match s.trim() {
+            "workdays" | "工作日" => Some(DayRule::Workdays),
+            "everyday" | "每天" => Some(DayRule::Everyday),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayRule::Workdays => "workdays",
+            DayRule::Everyday => "everyday",
+        }
+    }
+
+    /// The Chinese wording users see.
+    pub fn label(self) -> &'static str {
+        match self {
+            DayRule::Workdays => "工作日（含调休上班日）",
+            DayRule::Everyday => "每天",
+        }
+    }
+}
+
+impl fmt::Display for DayRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the calendar says of one date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayKind {
+    Workday,
+    Weekend,
+    /// An official holiday, with the period's name.
+    Holiday(String),
+    /// A weekend day that is an official working day (调休上班).
+    MakeUpWorkday(String),
+}
+
+/// The holiday arrangements of the years that are known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Calendar {
+    years: BTreeSet<i32>,
+    holidays: BTreeMap<NaiveDate, (i32, String)>,
+    workdays: BTreeMap<NaiveDate, (i32, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    year: Vec<RawYear>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawYear {
+    year: Spanned<i32>,
+    #[serde(default)]
+    holidays: Vec<RawDay>,
+    #[serde(default)]
+    workdays: Vec<RawDay>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDay {
+    date: Spanned<String>,
+    name: String,
+}
+
+impl Calendar {
+    /// The built-in data.
+    pub fn built_in() -> Calendar {
+        // The built-in file is checked by a unit test; an error here is a build defect.
+        Calendar::parse("calendar/cn-holidays.toml", BUILT_IN).unwrap_or_default()
+    }
+
+    /// The built-in data with an operator's file on top (each year it contains replaces ours).
+    pub fn load(extra: Option<&Path>) -> Result<Calendar, LineErrors> {
+        let mut cal = Calendar::built_in();
+        if let Some(path) = extra {
+            let file = path.display().to_string();
+            let src = std::fs::read_to_string(path).map_err(|e| {
+                LineErrors(vec![LineError {
+                    file: file.clone(),
+                    line: 0,
+                    reason: e.to_string(),
+                }])
+            })?;
+            cal.overlay(Calendar::parse(&file, &src)?);
+        }
+        Ok(cal)
+    }
+
+    /// Parses a file in the format of `calendar/cn-holidays.toml`. Pure.
+    pub fn parse(file: &str, src: &str) -> Result<Calendar, LineErrors> {
+        let raw: RawFile =
+            toml::from_str(src).map_err(|e| LineErrors(vec![toml_error(file, src, &e)]))?;
+        let mut cal = Calendar::default();
+        let mut errors = Vec::new();
+        for y in raw.year {
+            let year = *y.year.get_ref();
+            if !cal.years.insert(year) {
+                errors.push(LineError {
+                    file: file.into(),
+                    line: line_of(src, y.year.span().start),
+                    reason: format!("year {year} appears twice"),
+                });
+            }
+            for (days, is_holiday) in [(&y.holidays, true), (&y.workdays, false)] {
+                for d in days {
+                    let line = line_of(src, d.date.span().start);
+                    let mut err = |reason: String| {
+                        errors.push(LineError {
+                            file: file.into(),
+                            line,
+                            reason,
+                        })
+                    };
+                    let Ok(date) = NaiveDate::parse_from_str(d.date.get_ref(), "%Y-%m-%d") else {
+                        err(format!(
+                            "bad date {:?} (expected YYYY-MM-DD)",
+                            d.date.get_ref()
+                        ));
+                        continue;
+                    };
+                    if (date.year() - year).abs() > 1 {
+                        err(format!("{date} is too far from the year {year}"));
+                        continue;
+                    }
+                    let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+                    if !is_holiday && !weekend {
+                        err(format!("{date} is a make-up workday but not a weekend day"));
+                        continue;
+                    }
+                    let (this, other) = if is_holiday {
+                        (&mut cal.holidays, &cal.workdays)
+                    } else {
+                        (&mut cal.workdays, &cal.holidays)
+                    };
+                    if other.contains_key(&date) || this.contains_key(&date) {
+                        err(format!("{date} is listed twice"));
+                        continue;
+                    }
+                    this.insert(date, (year, d.name.clone()));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(cal)
+        } else {
+            Err(LineErrors(errors))
+        }
+    }
+
+    /// Replaces each year that `other` knows by `other`'s arrangement.
+    pub fn overlay(&mut self, other: Calendar) {
+        for &y in &other.years {
+            self.holidays.retain(|_, (ny, _)| *ny != y);
+            self.workdays.retain(|_, (ny, _)| *ny != y);
+            self.years.insert(y);
+        }
+        self.holidays.extend(other.holidays);
+        self.workdays.extend(other.workdays);
+    }
+
+    /// Whether the arrangement of `year` is known.
+    pub fn knows(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    /// What kind of day `date` is. For an unknown year: Monday–Friday except the fixed solar
+    /// statutory holidays (元旦 1-1, 劳动节 5-1 and 5-2, 国庆节 10-1 to 10-3).
+    pub fn day_kind(&self, date: NaiveDate) -> DayKind {
+        if let Some((_, name)) = self.holidays.get(&date) {
+            return DayKind::Holiday(name.clone());
+        }
+        if let Some((_, name)) = self.workdays.get(&date) {
+            return DayKind::MakeUpWorkday(name.clone());
+        }
+        if !self.knows(date.year()) {
+            let fixed = match (date.month(), date.day()) {
+                (1, 1) => Some("元旦"),
+                (5, 1) | (5, 2) => Some("劳动节"),
+                (10, 1..=3) => Some("国庆节"),
+                _ => None,
+            };
+            if let Some(name) = fixed {
+                return DayKind::Holiday(name.to_string());
+            }
+        }
+        match date.weekday() {
+            Weekday::Sat | Weekday::Sun => DayKind::Weekend,
+            _ => DayKind::Workday,
+        }
+    }
+
+    pub fn is_workday(&self, date: NaiveDate) -> bool {
+        matches!(
+            self.day_kind(date),
+            DayKind::Workday | DayKind::MakeUpWorkday(_)
+        )
+    }
+
+    /// Whether a subscription with `rule` is delivered on `date`.
+    pub fn is_delivery_day(&self, rule: DayRule, date: NaiveDate) -> bool {
+        match rule {
+            DayRule::Everyday => true,
+            DayRule::Workdays => self.is_workday(date),
+        }
+    }
+
+    /// The year whose arrangement is missing and should be announced on `today`: from
+    /// December on, next year; any time, this year.
+    pub fn missing_year(&self, today: NaiveDate) -> Option<i32> {
+        if !self.knows(today.year()) {
+            return Some(today.year());
+        }
+        (today.month() == 12 && !self.knows(today.year() + 1)).then_some(today.year() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn built_in_data_parses() {
+        let cal = Calendar::parse("cn-holidays.toml", BUILT_IN).unwrap();
+        assert!(cal.knows(2025) && cal.knows(2026));
+        assert_eq!(cal.holidays.len(), 28 + 33);
+        assert_eq!(cal.workdays.len(), 5 + 6);
+    }
+
+    #[test]
+    fn official_days_2026() {
+        let cal = Calendar::built_in();
+        let table = [
+            ("2026-01-01", false), // 元旦, Thursday
+            ("2026-01-02", false), // 元旦, Friday
+            ("2026-01-04", true),  // 元旦调休, Sunday
+            ("2026-02-14", true),  // 春节调休, Saturday
+            ("2026-02-16", false), // 春节, Monday
+            ("2026-02-24", true),  // Tuesday after 春节
+            ("2026-05-09", true),  // 劳动节调休, Saturday
+            ("2026-10-07", false), // 国庆节, Wednesday
+            ("2026-10-10", true),  // 国庆节调休, Saturday
+            ("2026-11-30", true),  // a plain Monday
+            ("2026-11-29", false), // a plain Sunday
+        ];
+        for (date, workday) in table {
+            assert_eq!(cal.is_workday(d(date)), workday, "{date}");
+        }
+        assert_eq!(
+            cal.day_kind(d("2026-10-01")),
+            DayKind::Holiday("国庆节".into())
+        );
+        assert!(cal.is_delivery_day(DayRule::Everyday, d("2026-10-01")));
+    }
+
+    #[test]
+    fn unknown_year_falls_back_to_weekdays_minus_solar_holidays() {
+        let cal = Calendar::built_in();
+        assert!(!cal.knows(2027));
+        assert!(!cal.is_workday(d("2027-01-01"))); // Friday, 元旦
+        assert!(cal.is_workday(d("2027-01-04"))); // Monday
+        assert!(!cal.is_workday(d("2027-01-02"))); // Saturday
+        assert!(!cal.is_workday(d("2027-10-01")));
+        assert!(cal.is_workday(d("2027-10-04"))); // Monday, no guessed 国庆 week
+    }
+
+    #[test]
+    fn missing_year_is_announced_from_december() {
+        let cal = Calendar::built_in();
+        assert_eq!(cal.missing_year(d("2026-11-30")), None);
+        assert_eq!(cal.missing_year(d("2026-12-01")), Some(2027));
+        assert_eq!(cal.missing_year(d("2027-03-01")), Some(2027));
+    }
+
+    #[test]
+    fn operator_file_replaces_a_year() {
+        let mut cal = Calendar::built_in();
+        let extra = Calendar::parse(
+            "extra.toml",
+            r#"
+[[year]]
+year = 2026
+holidays = [{ date = "2026-11-30", name = "测试假日" }]
+workdays = [{ date = "2026-11-29", name = "测试调休" }]
+
+[[year]]
+year = 2027
+holidays = [{ date = "2027-01-01", name = "元旦" }]
+"#,
+        )
+        .unwrap();
+        cal.overlay(extra);
+        assert!(!cal.is_workday(d("2026-11-30")));
+        assert!(cal.is_workday(d("2026-11-29")));
+        // The rest of the shipped 2026 is replaced, not merged.
+        assert!(cal.is_workday(d("2026-10-07")));
+        assert!(cal.knows(2027));
+        assert_eq!(cal.missing_year(d("2026-12-01")), None);
+    }
+
+    #[test]
+    fn bad_files_name_the_line() {
+        let e = Calendar::parse(
+            "x.toml",
+            "[[year]]\nyear = 2027\nholidays = [\n { date = \"2027-02-30\", name = \"a\" },\n]\nworkdays = [\n { date = \"2027-03-03\", name = \"b\" },\n]\n",
+        )
+        .unwrap_err()
+        .0;
+        assert_eq!(e.len(), 2);
+        assert_eq!((e[0].line, e[1].line), (4, 7));
+        assert!(e[1].reason.contains("not a weekend"));
+        let e = Calendar::parse("x.toml", "[[year]]\nyear = \"x\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(e[0].line, 2);
+    }
+}

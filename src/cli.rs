@@ -1,0 +1,210 @@
+//! The commands of the `mingjing` binary: run, check, preview, export, import.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::calendar::Calendar;
+use crate::config::{Config, Env};
+use crate::content::{self, Library};
+use crate::edition;
+use crate::schedule;
+use crate::store::{Document, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mingjing",
+    version,
+    about = "纪律明镜·天天照: the daily reminder bot"
+)]
+pub struct Args {
+    /// The configuration file (default: ./config.toml when it exists, else built-in defaults).
+    #[arg(long, global = true, env = "MINGJING_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot (needs a token).
+    Run,
+    /// Validate the configuration, the reminders and the holiday data.
+    Check,
+    /// Print the edition of a date as a member reads it; no token, no network.
+    Preview {
+        /// The date, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Write everything needed to restore, as TOML, to standard output.
+    Export,
+    /// Load a file written by `export`.
+    Import { file: PathBuf },
+}
+
+pub fn main(args: Args) -> anyhow::Result<ExitCode> {
+    let env = Env::from_process();
+    let config = Config::load(args.config.as_deref(), &env)?;
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    match args.command.unwrap_or(Command::Run) {
+        Command::Run => run(config),
+        Command::Check => Ok(check(&config)),
+        Command::Preview { date } => preview(&config, date),
+        Command::Export => export(&config),
+        Command::Import { file } => import(&config, &file),
+    }
+}
+
+fn run(config: Config) -> anyhow::Result<ExitCode> {
+    if config.token.is_empty() {
+        bail!(
+            "no bot token: set TELOXIDE_TOKEN=<token from @BotFather> or telegram.token in the config file (try `mingjing preview` without one)"
+        );
+    }
+    bail!("the bot is not built yet")
+}
+
+/// Loads the library and calendar the config names, with every problem as `file:line: reason`.
+pub fn load_content(config: &Config) -> anyhow::Result<(Library, Calendar)> {
+    let library = content::load_library(&config.content_dir).map_err(anyhow::Error::msg)?;
+    let calendar = Calendar::load(config.calendar.as_deref()).map_err(anyhow::Error::msg)?;
+    Ok((library, calendar))
+}
+
+/// Opens the database and adds the shipped items that are new.
+pub fn open_store(config: &Config, library: &Library) -> anyhow::Result<Store> {
+    if let Some(parent) = config.storage_path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let store = Store::open(&config.storage_path)?;
+    store.sync_shipped(&library.items, Utc::now())?;
+    Ok(store)
+}
+
+fn check(config: &Config) -> ExitCode {
+    let mut ok = true;
+    match content::load_library(&config.content_dir) {
+        Ok(lib) => {
+            for w in &lib.warnings {
+                println!("warning: {w}");
+            }
+            let counts = content::Category::ALL.map(|c| {
+                format!(
+                    "{c} {}",
+                    lib.items.iter().filter(|i| i.category == c).count()
+                )
+            });
+            println!(
+                "reminders: {} items ({})",
+                lib.items.len(),
+                counts.join(", ")
+            );
+        }
+        Err(e) => {
+            println!("{e}");
+            ok = false;
+        }
+    }
+    match Calendar::load(config.calendar.as_deref()) {
+        Ok(cal) => {
+            let today = Utc::now().with_timezone(&config.timezone).date_naive();
+            if let Some(year) = cal.missing_year(today) {
+                println!(
+                    "warning: the holiday arrangement of {year} is not known; add it with schedule.calendar"
+                );
+            }
+            println!("calendar: ok");
+        }
+        Err(e) => {
+            println!("{e}");
+            ok = false;
+        }
+    }
+    for w in &config.warnings {
+        println!("warning: {w}");
+    }
+    if ok {
+        println!("ok");
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn preview(config: &Config, date: Option<NaiveDate>) -> anyhow::Result<ExitCode> {
+    let (library, calendar) = load_content(config)?;
+    let store = open_store(config, &library)?;
+    let today = Utc::now().with_timezone(&config.timezone).date_naive();
+    let date = date.unwrap_or(today);
+    let edition = match store.stored_edition(date)? {
+        Some(e) => e,
+        None => {
+            let from = store
+                .last_edition_date()?
+                .map_or(today, |d| d.succ_opt().unwrap_or(d).max(today));
+            edition::forecast(
+                &store.items()?,
+                &store.rotation()?,
+                from,
+                date,
+                |d| calendar.is_delivery_day(config.days, d),
+                |d| schedule::study_on(config.study, &calendar, config.days, d),
+            )
+        }
+    };
+    if !calendar.is_delivery_day(config.days, date) {
+        eprintln!(
+            "note: {date} is not a delivery day ({}); this is what it would be",
+            calendar_reason(&calendar, date)
+        );
+    }
+    if edition.is_empty() {
+        bail!("there are no items: nothing would be sent on {date}");
+    }
+    println!("{}", edition::plain(&edition.html));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn calendar_reason(calendar: &Calendar, date: NaiveDate) -> String {
+    match calendar.day_kind(date) {
+        crate::calendar::DayKind::Holiday(name) => name,
+        _ => "weekend".into(),
+    }
+}
+
+fn export(config: &Config) -> anyhow::Result<ExitCode> {
+    let (library, _) = load_content(config)?;
+    let store = open_store(config, &library)?;
+    let text = toml::to_string(&store.export()?).context("cannot write the export")?;
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
+    let (library, _) = load_content(config)?;
+    let src =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let doc: Document = toml::from_str(&src)
+        .map_err(|e| anyhow::anyhow!(content::toml_error(&file.display().to_string(), &src, &e)))?;
+    if let Some(parent) = config.storage_path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let store = Store::open(&config.storage_path)?;
+    store.import(&doc)?;
+    store.sync_shipped(&library.items, Utc::now())?;
+    eprintln!(
+        "imported {} items, {} subscriptions, {} editions",
+        doc.items.len(),
+        doc.subscriptions.len(),
+        doc.editions.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

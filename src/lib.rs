@@ -1,0 +1,22 @@
+//! mingjing (明镜): a Telegram bot that sends the daily "纪律明镜·天天照" reminder.
+//!
+//! # Layout
+//!
+//! The pure core takes its inputs (and the time) as values:
+//! - [`content`]: categories, items, the shipped library in `reminders/`;
+//! - [`calendar`]: China's official working days;
+//! - [`edition`]: rotation and rendering of the daily edition;
+//! - [`schedule`]: delivery days, due instants, the study rule.
+//!
+//! The shell does the IO:
+//! - [`config`]: `config.toml` and the environment;
+//! - [`store`]: the sled database, the source of truth;
+//! - [`cli`]: the commands of the `mingjing` binary.
+
+pub mod calendar;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod edition;
+pub mod schedule;
+pub mod store;

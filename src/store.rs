@@ -1,0 +1,715 @@
+//! The database: sled behind typed methods, one tree per entity. The source of truth.
+//!
+//! Every method that changes something flushes before it returns, so a caller may
+//! acknowledge the change as soon as the method succeeds.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sled::Transactional;
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
+    TransactionalTree,
+};
+
+use crate::calendar::DayRule;
+use crate::content::{Category, Item, ShippedItem};
+use crate::edition::{self, Edition, Rotation};
+
+/// Bytes of cache sled may use; its 1 GiB default would grow with the database.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database {0} is in use by another mingjing process (is the bot running?); stop it first or use another storage.path"
+    )]
+    Locked(String),
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("corrupt record in {tree}: {reason}")]
+    Corrupt { tree: &'static str, reason: String },
+    #[error("no item #{0}")]
+    NoSuchItem(u64),
+    #[error("import refused: {0}")]
+    Refused(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A chat's subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub chat_id: i64,
+    #[serde(default)]
+    pub title: String,
+    /// "private", "group", "supergroup" or "channel".
+    #[serde(default)]
+    pub kind: String,
+    /// Its own delivery time; `None` follows `schedule.daily_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<NaiveTime>,
+    /// Its own day rule; `None` follows `schedule.days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<DayRule>,
+    pub active: bool,
+    /// Why it is inactive (unsubscribed, kicked, blocked, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub subscribed_by: i64,
+    pub subscribed_at: DateTime<Utc>,
+    pub changed_at: DateTime<Utc>,
+    /// Whether morning messages carry the check-in button in this chat.
+    #[serde(default = "yes")]
+    pub checkin: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a sync of the shipped library changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub added: usize,
+    pub updated: usize,
+}
+
+/// Everything needed to restore the database, as written by `mingjing export`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub format: u32,
+    pub next_id: u64,
+    #[serde(default)]
+    pub tombstones: BTreeSet<String>,
+    #[serde(default)]
+    pub rotation: Rotation,
+    #[serde(default, rename = "item")]
+    pub items: Vec<Item>,
+    #[serde(default, rename = "subscription")]
+    pub subscriptions: Vec<Subscription>,
+    #[serde(default, rename = "edition")]
+    pub editions: Vec<Edition>,
+}
+
+const FORMAT: u32 = 1;
+const NEXT_ID: &[u8] = b"next_id";
+const ROTATION: &[u8] = b"rotation";
+
+/// The database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    items: sled::Tree,
+    keys: sled::Tree,
+    tombstones: sled::Tree,
+    meta: sled::Tree,
+    editions: sled::Tree,
+    subscriptions: sled::Tree,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked(path.display().to_string())
+                }
+                e => StoreError::Sled(e),
+            })?;
+        Ok(Store {
+            items: db.open_tree("items")?,
+            keys: db.open_tree("keys")?,
+            tombstones: db.open_tree("tombstones")?,
+            meta: db.open_tree("meta")?,
+            editions: db.open_tree("editions")?,
+            subscriptions: db.open_tree("subscriptions")?,
+            db,
+        })
+    }
+
+    /// Makes every change so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    // ---- items ----
+
+    /// Adds shipped items that are new (neither present nor deleted) and refreshes shipped
+    /// items no admin has edited. Items edited or deleted by chat stay as the admin left them.
+    pub fn sync_shipped(&self, shipped: &[ShippedItem], now: DateTime<Utc>) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        for s in shipped {
+            if self.tombstones.contains_key(&s.key)? {
+                continue;
+            }
+            match self.keys.get(&s.key)? {
+                Some(id) => {
+                    let id = decode_id(&id)?;
+                    let Some(mut item) = self.item(id)? else {
+                        continue;
+                    };
+                    let same = item.category == s.category
+                        && item.text == s.text
+                        && item.source == s.source
+                        && item.dates == s.dates;
+                    if item.edited_by.is_none() && !same {
+                        item.category = s.category;
+                        item.text = s.text.clone();
+                        item.source = s.source.clone();
+                        item.dates = s.dates.clone();
+                        self.items.insert(id.to_be_bytes(), encode(&item))?;
+                        report.updated += 1;
+                    }
+                }
+                None => {
+                    let id = self.next_id()?;
+                    let item = Item {
+                        id,
+                        key: Some(s.key.clone()),
+                        category: s.category,
+                        text: s.text.clone(),
+                        source: s.source.clone(),
+                        dates: s.dates.clone(),
+                        added_by: None,
+                        added_at: now,
+                        edited_by: None,
+                        edited_at: None,
+                    };
+                    self.items.insert(id.to_be_bytes(), encode(&item))?;
+                    self.keys.insert(s.key.as_bytes(), &id.to_be_bytes())?;
+                    report.added += 1;
+                }
+            }
+        }
+        self.flush()?;
+        Ok(report)
+    }
+
+    fn next_id(&self) -> Result<u64> {
+        let prev = self.meta.fetch_and_update(NEXT_ID, |old| {
+            let n = old
+                .and_then(|b| b.try_into().ok())
+                .map_or(1, u64::from_be_bytes);
+            Some((n + 1).to_be_bytes().to_vec())
+        })?;
+        Ok(prev
+            .and_then(|b| b.as_ref().try_into().ok())
+            .map_or(1, u64::from_be_bytes))
+    }
+
+    /// Adds an item written by bot admin `by`.
+    pub fn add_item(
+        &self,
+        category: Category,
+        text: &str,
+        source: Option<&str>,
+        by: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Item> {
+        let item = Item {
+            id: self.next_id()?,
+            key: None,
+            category,
+            text: text.to_string(),
+            source: source.map(str::to_string),
+            dates: vec![],
+            added_by: Some(by),
+            added_at: now,
+            edited_by: None,
+            edited_at: None,
+        };
+        self.items.insert(item.id.to_be_bytes(), encode(&item))?;
+        self.flush()?;
+        Ok(item)
+    }
+
+    /// Replaces an item's text (and source, when given).
+    pub fn edit_item(
+        &self,
+        id: u64,
+        text: &str,
+        source: Option<&str>,
+        by: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Item> {
+        let mut item = self.item(id)?.ok_or(StoreError::NoSuchItem(id))?;
+        item.text = text.to_string();
+        if source.is_some() {
+            item.source = source.map(str::to_string);
+        }
+        item.edited_by = Some(by);
+        item.edited_at = Some(now);
+        self.items.insert(id.to_be_bytes(), encode(&item))?;
+        self.flush()?;
+        Ok(item)
+    }
+
+    /// Deletes an item; a shipped item's key is remembered so that it does not come back.
+    pub fn delete_item(&self, id: u64, now: DateTime<Utc>) -> Result<Item> {
+        let item = self.item(id)?.ok_or(StoreError::NoSuchItem(id))?;
+        let res: std::result::Result<(), TransactionError<()>> =
+            (&self.items, &self.keys, &self.tombstones).transaction(|(items, keys, tombs)| {
+                items.remove(&id.to_be_bytes())?;
+                if let Some(key) = &item.key {
+                    keys.remove(key.as_bytes())?;
+                    tombs.insert(key.as_bytes(), now.to_rfc3339().as_bytes())?;
+                }
+                Ok(())
+            });
+        res.map_err(tx_error)?;
+        self.flush()?;
+        Ok(item)
+    }
+
+    pub fn item(&self, id: u64) -> Result<Option<Item>> {
+        self.items
+            .get(id.to_be_bytes())?
+            .map(|v| decode("items", &v))
+            .transpose()
+    }
+
+    /// All items in id order.
+    pub fn items(&self) -> Result<Vec<Item>> {
+        self.items
+            .iter()
+            .values()
+            .map(|v| decode("items", &v?))
+            .collect()
+    }
+
+    pub fn tombstones(&self) -> Result<BTreeSet<String>> {
+        self.tombstones
+            .iter()
+            .keys()
+            .map(|k| Ok(String::from_utf8_lossy(&k?).into_owned()))
+            .collect()
+    }
+
+    // ---- editions ----
+
+    pub fn rotation(&self) -> Result<Rotation> {
+        self.meta
+            .get(ROTATION)?
+            .map_or(Ok(Rotation::default()), |v| decode("meta", &v))
+    }
+
+    pub fn stored_edition(&self, date: NaiveDate) -> Result<Option<Edition>> {
+        self.editions
+            .get(date_key(date))?
+            .map(|v| decode("editions", &v))
+            .transpose()
+    }
+
+    /// The date of the newest stored edition.
+    pub fn last_edition_date(&self) -> Result<Option<NaiveDate>> {
+        match self.editions.last()? {
+            Some((_, v)) => Ok(Some(decode::<Edition>("editions", &v)?.date)),
+            None => Ok(None),
+        }
+    }
+
+    /// The edition of `date`: the stored one, or one composed now, stored with the rotation
+    /// state it leaves, and flushed. An edition with no items is returned but not stored.
+    pub fn edition(&self, date: NaiveDate, with_study: bool) -> Result<Edition> {
+        if let Some(e) = self.stored_edition(date)? {
+            return Ok(e);
+        }
+        let items = self.items()?;
+        let key = date_key(date);
+        let res: std::result::Result<Edition, TransactionError<StoreError>> =
+            (&self.editions, &self.meta).transaction(|(editions, meta)| {
+                if let Some(v) = editions.get(&key)? {
+                    return decode("editions", &v).map_err(ConflictableTransactionError::Abort);
+                }
+                let rotation: Rotation = match meta.get(ROTATION)? {
+                    Some(v) => decode("meta", &v).map_err(ConflictableTransactionError::Abort)?,
+                    None => Rotation::default(),
+                };
+                let (edition, rotation) = edition::compose(&items, &rotation, date, with_study);
+                if !edition.is_empty() {
+                    editions.insert(key.as_bytes(), encode(&edition))?;
+                    meta.insert(ROTATION, encode(&rotation))?;
+                }
+                Ok(edition)
+            });
+        let edition = res.map_err(tx_error)?;
+        self.flush()?;
+        Ok(edition)
+    }
+
+    pub fn editions(&self) -> Result<Vec<Edition>> {
+        self.editions
+            .iter()
+            .values()
+            .map(|v| decode("editions", &v?))
+            .collect()
+    }
+
+    // ---- subscriptions ----
+
+    pub fn subscription(&self, chat_id: i64) -> Result<Option<Subscription>> {
+        self.subscriptions
+            .get(chat_key(chat_id))?
+            .map(|v| decode("subscriptions", &v))
+            .transpose()
+    }
+
+    pub fn put_subscription(&self, sub: &Subscription) -> Result<()> {
+        self.subscriptions
+            .insert(chat_key(sub.chat_id), encode(sub))?;
+        self.flush()
+    }
+
+    pub fn subscriptions(&self) -> Result<Vec<Subscription>> {
+        self.subscriptions
+            .iter()
+            .values()
+            .map(|v| decode("subscriptions", &v?))
+            .collect()
+    }
+
+    // ---- export / import ----
+
+    /// Everything needed to restore.
+    pub fn export(&self) -> Result<Document> {
+        let next_id = self
+            .meta
+            .get(NEXT_ID)?
+            .and_then(|b| b.as_ref().try_into().ok())
+            .map_or(1, u64::from_be_bytes);
+        Ok(Document {
+            format: FORMAT,
+            next_id,
+            tombstones: self.tombstones()?,
+            rotation: self.rotation()?,
+            items: self.items()?,
+            subscriptions: self.subscriptions()?,
+            editions: self.editions()?,
+        })
+    }
+
+    /// Loads an exported document: items are matched by key (shipped) or id (added by chat)
+    /// and upserted; an id that belongs to a different item refuses the whole import.
+    pub fn import(&self, doc: &Document) -> Result<()> {
+        if doc.format != FORMAT {
+            return Err(StoreError::Refused(format!(
+                "unknown format {} (this version reads {FORMAT})",
+                doc.format
+            )));
+        }
+        // Decide every item's id first, so that a refusal changes nothing.
+        let mut placed: Vec<Item> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for item in &doc.items {
+            crate::content::validate(item.category, &item.text, item.source.as_deref())
+                .map_err(|e| StoreError::Refused(format!("item #{}: {e}", item.id)))?;
+            let mut item = item.clone();
+            let existing = self.item(item.id)?;
+            match &item.key {
+                Some(key) => {
+                    if let Some(id) = self.keys.get(key)? {
+                        item.id = decode_id(&id)?;
+                    } else if let Some(other) = existing {
+                        return Err(StoreError::Refused(format!(
+                            "item #{} ({key}) would replace a different item #{} ({})",
+                            item.id,
+                            other.id,
+                            other.key.as_deref().unwrap_or("added by chat")
+                        )));
+                    }
+                }
+                None => {
+                    if let Some(other) = existing.filter(|o| o.key.is_some()) {
+                        return Err(StoreError::Refused(format!(
+                            "item #{} would replace the shipped item {}",
+                            item.id,
+                            other.key.as_deref().unwrap_or_default()
+                        )));
+                    }
+                }
+            }
+            if !seen.insert(item.id) {
+                return Err(StoreError::Refused(format!(
+                    "item #{} appears twice",
+                    item.id
+                )));
+            }
+            placed.push(item);
+        }
+        let max_id = placed.iter().map(|i| i.id).max().unwrap_or(0);
+        let res: std::result::Result<(), TransactionError<StoreError>> =
+            (&self.items, &self.keys, &self.tombstones, &self.meta).transaction(
+                |(items, keys, tombs, meta)| {
+                    for item in &placed {
+                        items.insert(&item.id.to_be_bytes(), encode(item))?;
+                        if let Some(key) = &item.key {
+                            keys.insert(key.as_bytes(), &item.id.to_be_bytes())?;
+                        }
+                    }
+                    for key in &doc.tombstones {
+                        tombs.insert(key.as_bytes(), &b""[..])?;
+                        remove_keyed(items, keys, key)?;
+                    }
+                    let next = meta
+                        .get(NEXT_ID)?
+                        .and_then(|b| b.as_ref().try_into().ok())
+                        .map_or(1, u64::from_be_bytes);
+                    let next = next.max(doc.next_id).max(max_id + 1);
+                    meta.insert(NEXT_ID, &next.to_be_bytes())?;
+                    meta.insert(ROTATION, encode(&doc.rotation))?;
+                    Ok(())
+                },
+            );
+        res.map_err(tx_error)?;
+        for sub in &doc.subscriptions {
+            self.subscriptions
+                .insert(chat_key(sub.chat_id), encode(sub))?;
+        }
+        for e in &doc.editions {
+            self.editions.insert(date_key(e.date), encode(e))?;
+        }
+        self.flush()
+    }
+}
+
+fn remove_keyed(
+    items: &TransactionalTree,
+    keys: &TransactionalTree,
+    key: &str,
+) -> ConflictableTransactionResult<(), StoreError> {
+    if let Some(id) = keys.remove(key.as_bytes())? {
+        items.remove(id)?;
+    }
+    Ok(())
+}
+
+fn tx_error<E: Into<StoreError>>(e: TransactionError<E>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e.into(),
+        TransactionError::Storage(e) => StoreError::Sled(e),
+    }
+}
+
+impl From<()> for StoreError {
+    fn from(_: ()) -> StoreError {
+        StoreError::Refused("transaction aborted".into())
+    }
+}
+
+fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    // Serializing our own plain structs to JSON cannot fail.
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        tree,
+        reason: e.to_string(),
+    })
+}
+
+fn decode_id(bytes: &[u8]) -> Result<u64> {
+    bytes
+        .try_into()
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt {
+            tree: "keys",
+            reason: "id is not 8 bytes".into(),
+        })
+}
+
+/// Chat ids as keys that sort in numeric order.
+fn chat_key(id: i64) -> [u8; 8] {
+    ((id as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn date_key(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// The items of each category, for statistics.
+pub fn count_by_category(items: &[Item]) -> BTreeMap<Category, usize> {
+    let mut out = BTreeMap::new();
+    for i in items {
+        *out.entry(i.category).or_insert(0) += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()
+    }
+
+    fn shipped(key: &str, category: Category, text: &str) -> ShippedItem {
+        ShippedItem {
+            key: key.into(),
+            category,
+            text: text.into(),
+            source: category.needs_source().then(|| "《源》".into()),
+            dates: vec![],
+        }
+    }
+
+    fn library() -> Vec<ShippedItem> {
+        vec![
+            shipped("p1", Category::Political, "政治一"),
+            shipped("p2", Category::Political, "政治二"),
+            shipped("q1", Category::Quote, "习语一"),
+        ]
+    }
+
+    fn d(n: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, n).unwrap()
+    }
+
+    #[test]
+    fn sync_adds_new_items_and_keeps_admin_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.sync_shipped(&library(), now()).unwrap().added, 3);
+        assert_eq!(
+            store.sync_shipped(&library(), now()).unwrap(),
+            SyncReport::default()
+        );
+        let items = store.items().unwrap();
+        assert_eq!(
+            items.iter().map(|i| i.id).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+
+        // An admin edits #1 and deletes #2; a new release changes both and adds p3.
+        store.edit_item(1, "管理员改写", None, 7, now()).unwrap();
+        store.delete_item(2, now()).unwrap();
+        let mut next = library();
+        next[0].text = "新版政治一".into();
+        next[1].text = "新版政治二".into();
+        next[2].text = "新版习语一".into();
+        next.push(shipped("p3", Category::Political, "政治三"));
+        let r = store.sync_shipped(&next, now()).unwrap();
+        assert_eq!(
+            r,
+            SyncReport {
+                added: 1,
+                updated: 1
+            }
+        );
+        drop(store);
+
+        // …and all of that survives a reopen and another sync.
+        let store = Store::open(dir.path()).unwrap();
+        store.sync_shipped(&next, now()).unwrap();
+        let items = store.items().unwrap();
+        let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(texts, vec!["管理员改写", "新版习语一", "政治三"]);
+        assert_eq!(items[2].id, 4);
+        assert!(store.tombstones().unwrap().contains("p2"));
+    }
+
+    #[test]
+    fn a_second_open_is_refused_plainly() {
+        let dir = tempfile::tempdir().unwrap();
+        let _a = Store::open(dir.path()).unwrap();
+        let e = Store::open(dir.path()).err().unwrap();
+        assert!(matches!(e, StoreError::Locked(_)), "{e}");
+        assert!(e.to_string().contains("in use"));
+    }
+
+    #[test]
+    fn an_edition_is_composed_once_and_then_fixed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.sync_shipped(&library(), now()).unwrap();
+        let first = store.edition(d(1), true).unwrap();
+        assert_eq!(first.items, vec![1, 3]);
+        // Edits after composing apply from the next day.
+        store.edit_item(1, "改了", None, 7, now()).unwrap();
+        assert_eq!(store.edition(d(1), true).unwrap(), first);
+        let second = store.edition(d(2), true).unwrap();
+        assert_eq!(second.items, vec![2, 3]);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.edition(d(1), true).unwrap(), first);
+        assert_eq!(store.edition(d(3), true).unwrap().items, vec![1, 3]);
+        assert!(store.edition(d(3), true).unwrap().html.contains("改了"));
+    }
+
+    #[test]
+    fn export_import_round_trip_and_idempotence() {
+        let a = tempfile::tempdir().unwrap();
+        let store = Store::open(a.path()).unwrap();
+        store.sync_shipped(&library(), now()).unwrap();
+        store
+            .add_item(
+                Category::Integrity,
+                "<不收> & 礼\n第二行 😀",
+                None,
+                7,
+                now(),
+            )
+            .unwrap();
+        store.delete_item(2, now()).unwrap();
+        store.edition(d(1), true).unwrap();
+        store
+            .put_subscription(&Subscription {
+                chat_id: -100123,
+                title: "支部".into(),
+                kind: "supergroup".into(),
+                time: NaiveTime::from_hms_opt(7, 30, 0),
+                days: Some(DayRule::Everyday),
+                active: true,
+                reason: None,
+                subscribed_by: 9,
+                subscribed_at: now(),
+                changed_at: now(),
+                checkin: true,
+            })
+            .unwrap();
+        let doc = store.export().unwrap();
+        let text = toml::to_string(&doc).unwrap();
+
+        let b = tempfile::tempdir().unwrap();
+        let other = Store::open(b.path()).unwrap();
+        let parsed: Document = toml::from_str(&text).unwrap();
+        other.import(&parsed).unwrap();
+        other.import(&parsed).unwrap();
+        other.sync_shipped(&library(), now()).unwrap();
+        assert_eq!(toml::to_string(&other.export().unwrap()).unwrap(), text);
+        // The next id continues after the imported ones.
+        let added = other
+            .add_item(Category::Law, "条", Some("《法》"), 7, now())
+            .unwrap();
+        assert_eq!(added.id, 5);
+    }
+
+    #[test]
+    fn import_refuses_an_id_of_a_different_item_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.sync_shipped(&library(), now()).unwrap();
+        let before = store.export().unwrap();
+        let mut doc = before.clone();
+        doc.items.push(Item {
+            id: 1,
+            key: None,
+            ..doc.items[2].clone()
+        });
+        doc.tombstones.insert("p1".into());
+        let e = store.import(&doc).unwrap_err();
+        assert!(e.to_string().contains("p1"), "{e}");
+        assert_eq!(store.export().unwrap(), before);
+    }
+}

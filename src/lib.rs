@@ -20,3 +20,4 @@ pub mod content;
 pub mod edition;
 pub mod schedule;
 pub mod store;
+pub mod telegram;

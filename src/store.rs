@@ -369,6 +369,27 @@ impl Store {
         self.flush()
     }
 
+    /// Moves a chat's subscription to a new chat id (a group upgraded to a supergroup).
+    /// Returns the moved subscription, or `None` when the old id had none.
+    pub fn move_subscription(&self, from: i64, to: i64) -> Result<Option<Subscription>> {
+        let Some(mut sub) = self.subscription(from)? else {
+            return Ok(None);
+        };
+        sub.chat_id = to;
+        if sub.kind == "group" {
+            sub.kind = "supergroup".into();
+        }
+        let res: std::result::Result<(), TransactionError<()>> =
+            self.subscriptions.transaction(|tree| {
+                tree.remove(&chat_key(from))?;
+                tree.insert(&chat_key(to), encode(&sub))?;
+                Ok(())
+            });
+        res.map_err(tx_error)?;
+        self.flush()?;
+        Ok(Some(sub))
+    }
+
     pub fn subscriptions(&self) -> Result<Vec<Subscription>> {
         self.subscriptions
             .iter()

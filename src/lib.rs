@@ -17,6 +17,7 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod deliver;
 pub mod edition;
 pub mod schedule;
 pub mod store;

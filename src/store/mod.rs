@@ -18,6 +18,9 @@ use crate::calendar::DayRule;
 use crate::content::{Category, Item, ShippedItem};
 use crate::edition::{self, Edition, Rotation};
 
+mod deliveries;
+pub use deliveries::{Delivery, State};
+
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -93,6 +96,8 @@ pub struct Document {
     pub subscriptions: Vec<Subscription>,
     #[serde(default, rename = "edition")]
     pub editions: Vec<Edition>,
+    #[serde(default, rename = "delivery")]
+    pub deliveries: Vec<Delivery>,
 }
 
 const FORMAT: u32 = 1;
@@ -109,6 +114,7 @@ pub struct Store {
     meta: sled::Tree,
     editions: sled::Tree,
     subscriptions: sled::Tree,
+    deliveries: sled::Tree,
 }
 
 impl Store {
@@ -131,6 +137,7 @@ impl Store {
             meta: db.open_tree("meta")?,
             editions: db.open_tree("editions")?,
             subscriptions: db.open_tree("subscriptions")?,
+            deliveries: db.open_tree("deliveries")?,
             db,
         })
     }
@@ -398,6 +405,23 @@ impl Store {
             .collect()
     }
 
+    // ---- flags ----
+
+    /// Whether a one-time flag (e.g. "warned about 2027") is set.
+    pub fn meta_flag(&self, name: &str) -> Result<bool> {
+        Ok(self.meta.contains_key(format!("flag:{name}"))?)
+    }
+
+    pub fn set_meta_flag(&self, name: &str) -> Result<()> {
+        self.meta.insert(format!("flag:{name}"), &b"1"[..])?;
+        self.flush()
+    }
+
+    pub fn remove_meta_flag(&self, name: &str) -> Result<()> {
+        self.meta.remove(format!("flag:{name}"))?;
+        self.flush()
+    }
+
     // ---- export / import ----
 
     /// Everything needed to restore.
@@ -415,6 +439,7 @@ impl Store {
             items: self.items()?,
             subscriptions: self.subscriptions()?,
             editions: self.editions()?,
+            deliveries: self.deliveries()?,
         })
     }
 
@@ -498,6 +523,7 @@ impl Store {
         for e in &doc.editions {
             self.editions.insert(date_key(e.date), encode(e))?;
         }
+        self.put_deliveries(&doc.deliveries)?;
         self.flush()
     }
 }

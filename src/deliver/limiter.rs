@@ -1,0 +1,192 @@
+//! Telegram's send limits as sliding windows, so that the bot paces itself without waiting
+//! for 429 answers. Pure: the caller passes the time.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Slack added to every window: requests leave here a little before they arrive there, and
+/// arrival order jitters by a few milliseconds.
+const MARGIN: Duration = Duration::from_millis(25);
+/// Per group: 20 messages a minute.
+const GROUP_PER_MINUTE: usize = 20;
+
+#[derive(Debug)]
+struct Window {
+    limit: usize,
+    span: Duration,
+    sent: VecDeque<Instant>,
+}
+
+impl Window {
+    fn new(limit: usize, span: Duration) -> Window {
+        Window {
+            limit: limit.max(1),
+            span: span + MARGIN,
+            sent: VecDeque::new(),
+        }
+    }
+
+    fn forget_before(&mut self, now: Instant) {
+        while let Some(&t) = self.sent.front() {
+            if now.duration_since(t) >= self.span {
+                self.sent.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// How long until one more send fits.
+    fn wait(&mut self, now: Instant) -> Duration {
+        self.forget_before(now);
+        if self.sent.len() < self.limit {
+            return Duration::ZERO;
+        }
+        let oldest = self.sent[self.sent.len() - self.limit];
+        (oldest + self.span).saturating_duration_since(now)
+    }
+}
+
+/// The overall window and one window per chat.
+#[derive(Debug)]
+pub struct Limiter {
+    overall: Window,
+    chats: HashMap<i64, Window>,
+    last_sweep: Option<Instant>,
+}
+
+/// What the limiter says of a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admit {
+    /// Send now (the send is counted).
+    Now,
+    /// The overall rate is used up: nothing may be sent for this long.
+    Overall(Duration),
+    /// This chat's rate is used up: try this chat again after this long; others may go.
+    Chat(Duration),
+}
+
+impl Limiter {
+    /// `per_second` overall; 20 a minute per group (negative id), 1 a second per private chat.
+    pub fn new(per_second: u32) -> Limiter {
+        Limiter {
+            overall: Window::new(per_second as usize, Duration::from_secs(1)),
+            chats: HashMap::new(),
+            last_sweep: None,
+        }
+    }
+
+    /// Admits a send to `chat_id` at `now`, counting it, or says how long to wait.
+    pub fn admit(&mut self, chat_id: i64, now: Instant) -> Admit {
+        self.sweep(now);
+        let chat = self.chats.entry(chat_id).or_insert_with(|| {
+            if chat_id < 0 {
+                Window::new(GROUP_PER_MINUTE, Duration::from_secs(60))
+            } else {
+                Window::new(1, Duration::from_secs(1))
+            }
+        });
+        let wait = chat.wait(now);
+        if !wait.is_zero() {
+            return Admit::Chat(wait);
+        }
+        let wait = self.overall.wait(now);
+        if !wait.is_zero() {
+            return Admit::Overall(wait);
+        }
+        chat.sent.push_back(now);
+        self.overall.sent.push_back(now);
+        Admit::Now
+    }
+
+    /// Drops the windows of chats that have been quiet for over a minute, so that memory
+    /// does not grow with the number of chats ever served.
+    fn sweep(&mut self, now: Instant) {
+        let due = self
+            .last_sweep
+            .is_none_or(|t| now.duration_since(t) > Duration::from_secs(60));
+        if due {
+            self.chats.retain(|_, w| {
+                w.forget_before(now);
+                !w.sent.is_empty()
+            });
+            self.last_sweep = Some(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn overall_rate_is_a_sliding_second() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(30);
+        for i in 0..30 {
+            assert_eq!(l.admit(-(i + 1), t0), Admit::Now);
+        }
+        match l.admit(-100, t0 + ms(500)) {
+            Admit::Overall(w) => assert_eq!(w, ms(525)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(l.admit(-100, t0 + ms(1025)), Admit::Now);
+    }
+
+    #[test]
+    fn twenty_a_minute_per_group_one_a_second_per_private_chat() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(1000);
+        for i in 0..20 {
+            assert_eq!(l.admit(-5, t0 + ms(i * 100)), Admit::Now);
+        }
+        assert!(matches!(l.admit(-5, t0 + ms(2000)), Admit::Chat(w) if w == ms(58_025)));
+        assert_eq!(l.admit(-6, t0 + ms(2000)), Admit::Now);
+        assert_eq!(l.admit(7, t0), Admit::Now);
+        assert!(matches!(l.admit(7, t0 + ms(500)), Admit::Chat(_)));
+        assert_eq!(l.admit(7, t0 + ms(1025)), Admit::Now);
+    }
+
+    #[test]
+    fn no_one_second_window_ever_holds_more_than_the_limit() {
+        // Drive the limiter as the engine does and check every window of the outcome.
+        let t0 = Instant::now();
+        let mut l = Limiter::new(30);
+        let mut sent = Vec::new();
+        let mut now = t0;
+        let mut chat = 0;
+        while sent.len() < 300 {
+            match l.admit(-1 - chat, now) {
+                Admit::Now => {
+                    sent.push(now);
+                    chat += 1;
+                }
+                Admit::Overall(w) | Admit::Chat(w) => now += w,
+            }
+        }
+        for (i, &t) in sent.iter().enumerate() {
+            let in_window = sent[i..]
+                .iter()
+                .take_while(|&&u| u.duration_since(t) < Duration::from_secs(1))
+                .count();
+            assert!(in_window <= 30, "{in_window} sends within a second");
+        }
+        let rate = 300.0 / now.duration_since(t0).as_secs_f64();
+        assert!(rate > 28.5, "{rate}");
+    }
+
+    #[test]
+    fn quiet_chats_are_forgotten() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(1000);
+        for i in 0..100 {
+            l.admit(i, t0);
+        }
+        l.admit(1, t0 + Duration::from_secs(120));
+        assert!(l.chats.len() <= 2, "{}", l.chats.len());
+    }
+}

@@ -1,0 +1,836 @@
+//! The delivery engine: plans each day's deliveries, sends them within Telegram's limits,
+//! retries, records every outcome in the delivery log, and resumes after a restart.
+//!
+//! Guarantees (SPEC §6): a delivery is recorded `pending` (and flushed) before it is sent
+//! and `sent` (flushed by group commit) before its send slot is released, so after a kill
+//! at most the send concurrency of messages can be sent again. Each delivery has one
+//! deadline (due + `catch_up`), checked before every attempt.
+
+mod flusher;
+pub mod limiter;
+mod notices;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tokio::sync::{Notify, Semaphore, watch};
+
+use crate::calendar::Calendar;
+use crate::config::Config;
+use crate::content::Category;
+use crate::schedule::{self, Due};
+use crate::store::{self, Delivery, State, Store, Subscription};
+use crate::telegram::{Outgoing, SendError, Sender};
+
+use flusher::Flusher;
+use limiter::{Admit, Limiter};
+
+/// Where the engine reads the time; tests pass their own.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Sends in flight at once; also the most messages a kill can leave sent but unrecorded.
+pub const MAX_CONCURRENCY: usize = 30;
+/// The longest pause between retries of a failing chat.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Today's figures for `/stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub active: usize,
+    pub inactive: usize,
+    pub sent: usize,
+    pub pending: usize,
+    pub failed: usize,
+    pub missed: usize,
+    pub items: BTreeMap<Category, usize>,
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// What `/pushnow` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    /// Deliveries started now.
+    pub queued: usize,
+    /// Chats that already had today's edition.
+    pub already_sent: usize,
+    /// Chats whose delivery is under way.
+    pub in_progress: usize,
+    /// True when there are no items, so nothing can be sent.
+    pub empty: bool,
+}
+
+/// The engine. Cheap to clone; all clones share one queue.
+pub struct Engine<S: Sender> {
+    inner: Arc<Inner<S>>,
+}
+
+impl<S: Sender> Clone for Engine<S> {
+    fn clone(&self) -> Self {
+        Engine {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<S> {
+    store: Store,
+    sender: S,
+    config: Arc<Config>,
+    calendar: Arc<Calendar>,
+    clock: Clock,
+    queue: Mutex<BinaryHeap<Reverse<Queued>>>,
+    wake: Notify,
+    seq: AtomicU64,
+    /// Deliveries queued or in flight in this process.
+    active: Mutex<HashSet<(NaiveDate, i64)>>,
+    limiter: Mutex<Limiter>,
+    permits: Arc<Semaphore>,
+    concurrency: usize,
+    flusher: Flusher,
+    plan: Mutex<Plan>,
+    stop: watch::Sender<bool>,
+}
+
+/// The dues of yesterday and today, and how far they have been processed.
+#[derive(Default)]
+struct Plan {
+    built_for: Option<NaiveDate>,
+    dirty: bool,
+    subs: HashMap<i64, Subscription>,
+    dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, i64)>>,
+    /// Dues up to this instant have been acted on.
+    cursor: Option<DateTime<Utc>>,
+}
+
+/// The deliveries started together (one due time, normally) and what became of them.
+struct Batch {
+    html: Arc<str>,
+    remaining: AtomicUsize,
+    failures: Mutex<Vec<(i64, String)>>,
+    deactivated: Mutex<Vec<(i64, String)>>,
+}
+
+impl Batch {
+    fn note(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64, reason: &str) {
+        list.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((chat_id, reason.to_string()));
+    }
+
+    fn has(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64) -> bool {
+        list.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|(c, _)| *c == chat_id)
+    }
+}
+
+struct Job {
+    record: Delivery,
+    batch: Arc<Batch>,
+}
+
+enum Next {
+    Job(Option<Job>),
+    Sleep(Instant),
+}
+
+struct Queued {
+    ready: Instant,
+    seq: u64,
+    job: Job,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.ready, self.seq) == (other.ready, other.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.ready, self.seq).cmp(&(other.ready, other.seq))
+    }
+}
+
+type Result<T> = std::result::Result<T, store::StoreError>;
+
+impl<S: Sender> Engine<S> {
+    pub fn new(
+        store: Store,
+        sender: S,
+        config: Arc<Config>,
+        calendar: Arc<Calendar>,
+        clock: Clock,
+    ) -> Engine<S> {
+        let concurrency = (config.max_per_second as usize).clamp(1, MAX_CONCURRENCY);
+        let limiter = Limiter::new(config.max_per_second);
+        Engine {
+            inner: Arc::new(Inner {
+                flusher: Flusher::start(store.clone()),
+                store,
+                sender,
+                config,
+                calendar,
+                clock,
+                queue: Mutex::new(BinaryHeap::new()),
+                wake: Notify::new(),
+                seq: AtomicU64::new(0),
+                active: Mutex::new(HashSet::new()),
+                limiter: Mutex::new(limiter),
+                permits: Arc::new(Semaphore::new(concurrency)),
+                concurrency,
+                plan: Mutex::new(Plan {
+                    dirty: true,
+                    ..Plan::default()
+                }),
+                stop: watch::channel(false).0,
+            }),
+        }
+    }
+
+    /// Runs until `stop()`: resumes what a previous run left pending, then acts on each
+    /// second's dues (the alarm clock is one tokio-cron-scheduler job, whatever the number of
+    /// chats) and on subscription changes signalled through `changed`.
+    pub async fn run(&self, changed: Arc<Notify>) {
+        let mut stopped = self.inner.stop.subscribe();
+        if let Err(e) = self.resume() {
+            tracing::error!(error = %e, "cannot resume pending deliveries");
+        }
+        let dispatcher = tokio::spawn(self.clone().dispatch());
+        let tick = Arc::new(Notify::new());
+        let alarm = alarm_clock(tick.clone()).await;
+        loop {
+            if let Err(e) = self.tick() {
+                tracing::error!(error = %e, "delivery tick failed");
+            }
+            tokio::select! {
+                _ = tick.notified() => {}
+                _ = changed.notified() => self.lock_plan().dirty = true,
+                _ = stopped.wait_for(|s| *s) => break,
+            }
+        }
+        if let Some(mut alarm) = alarm {
+            let _ = alarm.shutdown().await;
+        }
+        self.inner.wake.notify_one();
+        let _ = dispatcher.await;
+    }
+
+    /// Stops taking new sends; waits up to `grace` for sends in flight, then flushes. What
+    /// is still queued stays pending in the log for the next start.
+    pub async fn stop(&self, grace: Duration) {
+        self.inner.stop.send_replace(true);
+        self.inner.wake.notify_one();
+        let all = self.inner.concurrency as u32;
+        let drained = tokio::time::timeout(grace, self.inner.permits.acquire_many(all)).await;
+        if drained.is_err() {
+            tracing::warn!("sends still in flight at shutdown are left pending");
+        }
+        if let Err(e) = self.inner.store.flush() {
+            tracing::error!(error = %e, "flush at shutdown failed");
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        *self.inner.stop.borrow()
+    }
+
+    fn lock_plan(&self) -> std::sync::MutexGuard<'_, Plan> {
+        self.inner.plan.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        (self.inner.clock)()
+    }
+
+    fn today(&self) -> NaiveDate {
+        schedule::local_date(self.now(), self.inner.config.timezone)
+    }
+
+    /// Re-reads the subscriptions and the dues of yesterday and today when needed.
+    fn refresh_plan(&self) -> Result<()> {
+        let today = self.today();
+        let mut plan = self.lock_plan();
+        if !plan.dirty && plan.built_for == Some(today) {
+            return Ok(());
+        }
+        let new_day = plan.built_for != Some(today);
+        let subs = self.inner.store.subscriptions()?;
+        let mut dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, i64)>> = BTreeMap::new();
+        for date in [today.pred_opt().unwrap_or(today), today] {
+            for Due { at, chat_id } in
+                schedule::dues_on(&subs, date, &self.inner.config, &self.inner.calendar)
+            {
+                dues.entry(at).or_default().push((date, chat_id));
+            }
+        }
+        plan.subs = subs.into_iter().map(|s| (s.chat_id, s)).collect();
+        plan.dues = dues;
+        plan.built_for = Some(today);
+        plan.dirty = false;
+        drop(plan);
+        if new_day {
+            self.daily_upkeep(today);
+        }
+        Ok(())
+    }
+
+    /// Once a day: prune old records, and warn about a holiday year we do not know.
+    fn daily_upkeep(&self, today: NaiveDate) {
+        let keep = chrono::Duration::days(self.inner.config.keep_days as i64);
+        if let Some(before) = today.checked_sub_signed(keep) {
+            match self.inner.store.prune_deliveries(before) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(records = n, %before, "pruned old delivery records"),
+                Err(e) => tracing::error!(error = %e, "pruning the delivery log failed"),
+            }
+        }
+        if let Some(year) = self.inner.calendar.missing_year(today) {
+            tracing::warn!(
+                year,
+                "the official holiday arrangement of {year} is not known: delivering Monday to Friday except fixed holidays; add it with schedule.calendar"
+            );
+            let flag = format!("calendar-warned-{year}");
+            if self.inner.store.meta_flag(&flag).unwrap_or(true) {
+                return;
+            }
+            let _ = self.inner.store.set_meta_flag(&flag);
+            self.tell_admins(notices::calendar_unknown(year));
+        }
+    }
+
+    /// Acts on every due instant that has passed since the last tick.
+    fn tick(&self) -> Result<()> {
+        if self.stopping() {
+            return Ok(());
+        }
+        self.refresh_plan()?;
+        let now = self.now();
+        let mut plan = self.lock_plan();
+        let from = plan.cursor;
+        let due: Vec<(DateTime<Utc>, NaiveDate, i64)> = plan
+            .dues
+            .range(..=now)
+            .filter(|(at, _)| from.is_none_or(|c| **at > c))
+            .flat_map(|(at, v)| v.iter().map(|(d, c)| (*at, *d, *c)))
+            .filter(|(at, _, chat)| {
+                // A subscription made or changed after its time starts with the next one.
+                plan.subs
+                    .get(chat)
+                    .is_some_and(|s| s.active && s.changed_at <= *at)
+            })
+            .collect();
+        plan.cursor = Some(now);
+        drop(plan);
+        if due.is_empty() {
+            return Ok(());
+        }
+        let catch_up = chrono::Duration::from_std(self.inner.config.catch_up).unwrap_or_default();
+        let mut by_date: BTreeMap<NaiveDate, Vec<Delivery>> = BTreeMap::new();
+        let mut missed = Vec::new();
+        for (at, date, chat_id) in due {
+            if self.is_active(date, chat_id) || self.inner.store.delivery(date, chat_id)?.is_some()
+            {
+                continue;
+            }
+            let mut record = new_record(chat_id, date, at, at + catch_up, now);
+            if now > record.deadline {
+                record.state = State::Missed;
+                missed.push(record);
+            } else {
+                by_date.entry(date).or_default().push(record);
+            }
+        }
+        if !missed.is_empty() {
+            tracing::warn!(count = missed.len(), "deliveries missed (past catch_up)");
+            self.inner.store.put_deliveries(&missed)?;
+            self.inner.store.flush()?;
+        }
+        for (date, records) in by_date {
+            self.start(date, records)?;
+        }
+        Ok(())
+    }
+
+    /// Re-queues the deliveries a previous run left pending, or records them missed.
+    fn resume(&self) -> Result<()> {
+        self.refresh_plan()?;
+        let now = self.now();
+        let mut by_date: BTreeMap<NaiveDate, Vec<Delivery>> = BTreeMap::new();
+        let mut closed = Vec::new();
+        for mut record in self.inner.store.pending_deliveries()? {
+            let subscribed = self
+                .lock_plan()
+                .subs
+                .get(&record.chat_id)
+                .is_some_and(|s| s.active);
+            if now > record.deadline {
+                record.state = if record.attempts > 0 {
+                    State::Failed
+                } else {
+                    State::Missed
+                };
+                record.updated_at = now;
+                closed.push(record);
+            } else if !subscribed {
+                record.state = State::Failed;
+                record.error = Some("unsubscribed".into());
+                record.updated_at = now;
+                closed.push(record);
+            } else {
+                by_date.entry(record.date).or_default().push(record);
+            }
+        }
+        if !closed.is_empty() {
+            self.inner.store.put_deliveries(&closed)?;
+            self.inner.store.flush()?;
+        }
+        for (date, records) in by_date {
+            tracing::info!(%date, count = records.len(), "resuming interrupted deliveries");
+            self.start(date, records)?;
+        }
+        Ok(())
+    }
+
+    /// Serves every active subscription that has not had today's edition.
+    pub fn push_now(&self) -> Result<PushReport> {
+        self.refresh_plan()?;
+        let now = self.now();
+        let today = self.today();
+        let catch_up = chrono::Duration::from_std(self.inner.config.catch_up).unwrap_or_default();
+        let subs: Vec<i64> = self
+            .lock_plan()
+            .subs
+            .values()
+            .filter(|s| s.active)
+            .map(|s| s.chat_id)
+            .collect();
+        let mut report = PushReport::default();
+        let mut records = Vec::new();
+        for chat_id in subs {
+            if self.is_active(today, chat_id) {
+                report.in_progress += 1;
+                continue;
+            }
+            match self.inner.store.delivery(today, chat_id)? {
+                Some(r) if r.state == State::Sent => report.already_sent += 1,
+                _ => records.push(new_record(chat_id, today, now, now + catch_up, now)),
+            }
+        }
+        report.queued = records.len();
+        if !records.is_empty() && !self.start(today, records)? {
+            report.queued = 0;
+            report.empty = true;
+        }
+        Ok(report)
+    }
+
+    /// Marks `records` pending (durably) and queues them. Returns false when the edition
+    /// has no items, in which case they are recorded failed and admins are told.
+    fn start(&self, date: NaiveDate, mut records: Vec<Delivery>) -> Result<bool> {
+        let c = &self.inner.config;
+        let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
+        let edition = self.inner.store.edition(date, with_study)?;
+        let now = self.now();
+        if edition.is_empty() {
+            for r in &mut records {
+                r.state = State::Failed;
+                r.error = Some("no items".into());
+                r.updated_at = now;
+            }
+            self.inner.store.put_deliveries(&records)?;
+            self.inner.store.flush()?;
+            tracing::error!(%date, "the edition has no items: nothing sent");
+            self.tell_admins(notices::no_items(date));
+            return Ok(false);
+        }
+        for r in &mut records {
+            r.state = State::Pending;
+            r.updated_at = now;
+        }
+        self.inner.store.put_deliveries(&records)?;
+        self.inner.store.flush()?;
+        let batch = Arc::new(Batch {
+            html: edition.html.into(),
+            remaining: AtomicUsize::new(records.len()),
+            failures: Mutex::new(Vec::new()),
+            deactivated: Mutex::new(Vec::new()),
+        });
+        tracing::info!(%date, count = records.len(), "delivering");
+        for r in &records {
+            self.set_active(r.date, r.chat_id, true);
+        }
+        let ready = Instant::now();
+        for record in records {
+            self.enqueue(
+                Job {
+                    record,
+                    batch: batch.clone(),
+                },
+                ready,
+            );
+        }
+        Ok(true)
+    }
+
+    fn is_active(&self, date: NaiveDate, chat_id: i64) -> bool {
+        self.inner
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&(date, chat_id))
+    }
+
+    fn enqueue(&self, job: Job, ready: Instant) {
+        let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Reverse(Queued { ready, seq, job }));
+        self.inner.wake.notify_one();
+    }
+
+    /// The single loop that takes ready jobs in order, paces them, and starts each send.
+    async fn dispatch(self) {
+        loop {
+            if self.stopping() {
+                return;
+            }
+            let next = {
+                let mut q = self.inner.queue.lock().unwrap_or_else(|p| p.into_inner());
+                match q.peek().map(|Reverse(top)| top.ready) {
+                    Some(at) if at <= Instant::now() => Next::Job(q.pop().map(|r| r.0.job)),
+                    Some(at) => Next::Sleep(at),
+                    None => Next::Job(None),
+                }
+            };
+            let job = match next {
+                Next::Job(Some(job)) => job,
+                Next::Job(None) => {
+                    self.inner.wake.notified().await;
+                    continue;
+                }
+                Next::Sleep(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at.into()) => {}
+                        _ = self.inner.wake.notified() => {}
+                    }
+                    continue;
+                }
+            };
+            if self.now() > job.record.deadline {
+                let state = if job.record.attempts > 0 {
+                    State::Failed
+                } else {
+                    State::Missed
+                };
+                self.finish(job, state, None).await;
+                continue;
+            }
+            let admit = self
+                .inner
+                .limiter
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .admit(job.record.chat_id, Instant::now());
+            match admit {
+                Admit::Now => {}
+                Admit::Chat(wait) => {
+                    self.enqueue(job, Instant::now() + wait);
+                    continue;
+                }
+                Admit::Overall(wait) => {
+                    self.enqueue(job, Instant::now());
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            let Ok(permit) = self.inner.permits.clone().acquire_owned().await else {
+                return;
+            };
+            if self.stopping() {
+                // Left pending in the log for the next start.
+                return;
+            }
+            let engine = self.clone();
+            tokio::spawn(async move {
+                engine.send(job).await;
+                drop(permit);
+            });
+        }
+    }
+
+    /// One attempt; the outcome is recorded, or the job goes back to the queue.
+    async fn send(&self, mut job: Job) {
+        let chat_id = job.record.chat_id;
+        let out = Outgoing {
+            chat_id,
+            html: job.batch.html.to_string(),
+            keyboard: None,
+            paid: self.inner.config.paid_broadcast,
+        };
+        job.record.attempts += 1;
+        match self.inner.sender.send(&out).await {
+            Ok(message_id) => {
+                job.record.message_id = Some(message_id);
+                self.finish(job, State::Sent, None).await;
+            }
+            Err(SendError::RetryAfter(wait)) => {
+                tracing::warn!(chat_id, ?wait, "429 from Telegram; waiting as told");
+                self.enqueue(job, Instant::now() + wait);
+            }
+            Err(SendError::Transient(e)) => {
+                let wait = backoff(job.record.attempts);
+                let next = self.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                tracing::warn!(chat_id, error = %e, ?wait, "send failed; will retry");
+                job.record.error = Some(e);
+                if next > job.record.deadline {
+                    self.finish(job, State::Failed, None).await;
+                } else {
+                    self.enqueue(job, Instant::now() + wait);
+                }
+            }
+            Err(SendError::Gone(reason)) => {
+                tracing::warn!(chat_id, %reason, "chat is gone; subscription deactivated");
+                self.deactivate(chat_id, &reason);
+                job.batch.note(&job.batch.deactivated, chat_id, &reason);
+                self.finish(job, State::Failed, Some(reason)).await;
+            }
+            Err(SendError::Migrated(to)) => self.migrate(job, to).await,
+            Err(SendError::Rejected(reason)) => {
+                tracing::error!(chat_id, %reason, "Telegram refused the message");
+                self.finish(job, State::Failed, Some(reason)).await;
+            }
+        }
+    }
+
+    /// Moves the subscription to the supergroup's id and delivers there instead.
+    async fn migrate(&self, mut job: Job, to: i64) {
+        let from = job.record.chat_id;
+        tracing::info!(
+            from,
+            to,
+            "group upgraded to a supergroup; moving its subscription"
+        );
+        let store = &self.inner.store;
+        let moved = store.move_subscription(from, to).and_then(|_| {
+            store.remove_delivery(job.record.date, from)?;
+            job.record.chat_id = to;
+            job.record.state = State::Pending;
+            store.put_deliveries(std::slice::from_ref(&job.record))?;
+            store.flush()
+        });
+        self.lock_plan().dirty = true;
+        self.set_active(job.record.date, from, false);
+        if let Err(e) = moved {
+            tracing::error!(error = %e, "cannot move the subscription");
+            job.record.chat_id = from;
+            self.finish(job, State::Failed, Some(format!("migrated to {to}")))
+                .await;
+            return;
+        }
+        self.set_active(job.record.date, to, true);
+        self.enqueue(job, Instant::now());
+    }
+
+    fn set_active(&self, date: NaiveDate, chat_id: i64, on: bool) {
+        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+        if on {
+            active.insert((date, chat_id));
+        } else {
+            active.remove(&(date, chat_id));
+        }
+    }
+
+    fn deactivate(&self, chat_id: i64, reason: &str) {
+        let store = &self.inner.store;
+        match store.subscription(chat_id) {
+            Ok(Some(mut sub)) => {
+                sub.active = false;
+                sub.reason = Some(reason.to_string());
+                sub.changed_at = self.now();
+                if let Err(e) = store.put_subscription(&sub) {
+                    tracing::error!(chat_id, error = %e, "cannot deactivate the subscription");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(chat_id, error = %e, "cannot read the subscription"),
+        }
+        self.lock_plan().dirty = true;
+    }
+
+    /// Records the final state durably, then releases the delivery.
+    async fn finish(&self, mut job: Job, state: State, error: Option<String>) {
+        job.record.state = state;
+        if error.is_some() {
+            job.record.error = error;
+        }
+        if state == State::Sent {
+            job.record.error = None;
+        }
+        job.record.updated_at = self.now();
+        let written = self
+            .inner
+            .store
+            .put_deliveries(std::slice::from_ref(&job.record));
+        if let Err(e) = written {
+            tracing::error!(chat_id = job.record.chat_id, error = %e, "cannot record a delivery");
+        } else if !self.inner.flusher.durable().await {
+            tracing::error!(
+                chat_id = job.record.chat_id,
+                "a delivery record may not be durable"
+            );
+        }
+        let chat_id = job.record.chat_id;
+        if matches!(state, State::Failed | State::Missed)
+            && !job.batch.has(&job.batch.deactivated, chat_id)
+        {
+            let reason = job.record.error.clone().unwrap_or_else(|| "missed".into());
+            job.batch.note(&job.batch.failures, chat_id, &reason);
+        }
+        self.set_active(job.record.date, chat_id, false);
+        if job.batch.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.report(&job.batch);
+        }
+    }
+
+    /// One message to the bot admins for a batch that had failures, never one per chat.
+    fn report(&self, batch: &Batch) {
+        let failures = batch.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.is_empty() {
+            return;
+        }
+        let deactivated = batch
+            .deactivated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        self.tell_admins(notices::delivery_failures(&failures, deactivated));
+    }
+
+    fn tell_admins(&self, html: String) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            for &admin in &engine.inner.config.admins {
+                let out = Outgoing {
+                    chat_id: admin,
+                    html: html.clone(),
+                    keyboard: None,
+                    paid: false,
+                };
+                if let Err(e) = engine.inner.sender.send(&out).await {
+                    tracing::warn!(admin, error = %e, "cannot reach a bot admin");
+                }
+            }
+        });
+    }
+
+    /// Today's figures.
+    pub fn stats(&self) -> Result<Stats> {
+        self.refresh_plan()?;
+        let now = self.now();
+        let mut stats = Stats::default();
+        let subs: Vec<Subscription> = self.lock_plan().subs.values().cloned().collect();
+        stats.active = subs.iter().filter(|s| s.active).count();
+        stats.inactive = subs.len() - stats.active;
+        for r in self.inner.store.deliveries_on(self.today())? {
+            match r.state {
+                State::Sent => stats.sent += 1,
+                State::Pending => stats.pending += 1,
+                State::Failed => stats.failed += 1,
+                State::Missed => stats.missed += 1,
+            }
+        }
+        stats.items = store::count_by_category(&self.inner.store.items()?);
+        stats.next = schedule::next_due(&subs, now, &self.inner.config, &self.inner.calendar);
+        Ok(stats)
+    }
+}
+
+fn new_record(
+    chat_id: i64,
+    date: NaiveDate,
+    due: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Delivery {
+    Delivery {
+        chat_id,
+        date,
+        due,
+        deadline,
+        state: State::Pending,
+        message_id: None,
+        error: None,
+        attempts: 0,
+        updated_at: now,
+    }
+}
+
+/// 1 s, 2 s, 4 s … up to a minute, with ±20 % jitter so that failing chats spread out.
+fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6)).min(MAX_BACKOFF);
+    let nanos = Instant::now().elapsed().subsec_nanos() ^ std::process::id();
+    let jitter = 0.8 + (nanos % 400) as f64 / 1000.0;
+    base.mul_f64(jitter)
+}
+
+/// A one-second alarm: one tokio-cron-scheduler job whatever the number of chats. Falls
+/// back to a tokio interval if the scheduler cannot start.
+async fn alarm_clock(tick: Arc<Notify>) -> Option<tokio_cron_scheduler::JobScheduler> {
+    use tokio_cron_scheduler::{Job, JobScheduler};
+    let started = async {
+        let sched = JobScheduler::new().await?;
+        let t = tick.clone();
+        sched
+            .add(Job::new_async("* * * * * *", move |_, _| {
+                let t = t.clone();
+                Box::pin(async move { t.notify_one() })
+            })?)
+            .await?;
+        sched.start().await?;
+        Ok::<_, tokio_cron_scheduler::JobSchedulerError>(sched)
+    }
+    .await;
+    match started {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!(error = %e, "the scheduler did not start; using a plain timer");
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    every.tick().await;
+                    tick.notify_one();
+                }
+            });
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_a_minute_with_jitter() {
+        let secs: Vec<f64> = (1..=10).map(|a| backoff(a).as_secs_f64()).collect();
+        assert!((0.8..=1.2).contains(&secs[0]), "{secs:?}");
+        assert!((3.2..=4.8).contains(&secs[2]), "{secs:?}");
+        assert!(secs[9] <= 72.0 && secs[9] >= 48.0, "{secs:?}");
+    }
+}

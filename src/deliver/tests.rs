@@ -1,0 +1,385 @@
+//! Engine tests with a scripted sender and a settable clock: no network, no waiting for
+//! real dates.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::atomic::AtomicI32;
+
+use chrono::{NaiveTime, TimeZone};
+
+use super::*;
+use crate::config::Env;
+
+/// Records what is sent; answers scripted errors per chat first.
+#[derive(Clone, Default)]
+struct Script {
+    sent: Arc<Mutex<Vec<Outgoing>>>,
+    faults: Arc<Mutex<HashMap<i64, VecDeque<SendError>>>>,
+    next_id: Arc<AtomicI32>,
+}
+
+impl Script {
+    fn fail(&self, chat_id: i64, errors: Vec<SendError>) {
+        self.faults.lock().unwrap().insert(chat_id, errors.into());
+    }
+
+    fn sent_to(&self) -> Vec<i64> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|o| o.chat_id)
+            .collect()
+    }
+}
+
+impl Sender for Script {
+    async fn send(&self, out: &Outgoing) -> std::result::Result<i32, SendError> {
+        let fault = self
+            .faults
+            .lock()
+            .unwrap()
+            .get_mut(&out.chat_id)
+            .and_then(VecDeque::pop_front);
+        if let Some(e) = fault {
+            return Err(e);
+        }
+        self.sent.lock().unwrap().push(out.clone());
+        Ok(self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: Store,
+    script: Script,
+    time: Arc<Mutex<DateTime<Utc>>>,
+    engine: Engine<Script>,
+}
+
+/// 2026-12-01 (a Tuesday) at `hh:mm:ss` Shanghai time.
+fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 12, 1, h, m, s)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+}
+
+impl World {
+    fn new(now: DateTime<Utc>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .add_item(Category::Political, "按规定请示报告", None, 42, at(0, 0, 0))
+            .unwrap();
+        let config = Config::parse(
+            "t.toml",
+            "[telegram]\nadmins = [42]\n[schedule]\ndays = \"workdays\"\ncatch_up = \"2h\"\n[delivery]\nmax_per_second = 1000\npaid_broadcast = true\n",
+            Path::new(""),
+            &Env::default(),
+        )
+        .unwrap();
+        // The holiday data of 2027 is unknown in December 2026: the one-time warning to
+        // admins is tested on its own.
+        store.set_meta_flag("calendar-warned-2027").unwrap();
+        let time = Arc::new(Mutex::new(now));
+        let t = time.clone();
+        let script = Script::default();
+        let engine = Engine::new(
+            store.clone(),
+            script.clone(),
+            Arc::new(config),
+            Arc::new(Calendar::built_in()),
+            Arc::new(move || *t.lock().unwrap()),
+        );
+        tokio::spawn(engine.clone().dispatch());
+        World {
+            _dir: dir,
+            store,
+            script,
+            time,
+            engine,
+        }
+    }
+
+    fn set_time(&self, now: DateTime<Utc>) {
+        *self.time.lock().unwrap() = now;
+    }
+
+    fn subscribe(&self, chat_id: i64, time: Option<&str>, changed_at: DateTime<Utc>) {
+        self.store
+            .put_subscription(&Subscription {
+                chat_id,
+                title: format!("群{chat_id}"),
+                kind: "group".into(),
+                time: time.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+                days: None,
+                active: true,
+                reason: None,
+                subscribed_by: 1,
+                subscribed_at: changed_at,
+                changed_at,
+                checkin: true,
+            })
+            .unwrap();
+        self.engine.lock_plan().dirty = true;
+    }
+
+    /// Waits until nothing is queued or in flight.
+    async fn settle(&self) {
+        for _ in 0..500 {
+            let idle = self.engine.inner.active.lock().unwrap().is_empty();
+            if idle {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("deliveries did not settle");
+    }
+
+    fn state(&self, chat_id: i64) -> Option<State> {
+        self.store
+            .delivery(day(), chat_id)
+            .unwrap()
+            .map(|d| d.state)
+    }
+}
+
+#[tokio::test]
+async fn due_deliveries_are_sent_once_at_their_time() {
+    let w = World::new(at(7, 59, 0));
+    w.subscribe(-1, None, at(7, 0, 0));
+    w.subscribe(-2, Some("08:30"), at(7, 0, 0));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert!(w.script.sent_to().is_empty(), "nothing is due before 08:00");
+
+    w.set_time(at(8, 0, 0));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert_eq!(w.script.sent_to(), vec![-1]);
+    let record = w.store.delivery(day(), -1).unwrap().unwrap();
+    assert_eq!(record.state, State::Sent);
+    assert_eq!(record.message_id, Some(1));
+    assert_eq!(record.due, at(8, 0, 0));
+    assert_eq!(record.deadline, at(10, 0, 0));
+
+    // Later ticks, a forced re-plan and /pushnow never send -1 again.
+    w.set_time(at(8, 30, 5));
+    w.engine.lock_plan().dirty = true;
+    w.engine.tick().unwrap();
+    w.engine.tick().unwrap();
+    w.settle().await;
+    let report = w.engine.push_now().unwrap();
+    w.settle().await;
+    assert_eq!(report.already_sent, 2);
+    assert_eq!(w.script.sent_to(), vec![-1, -2]);
+    let sent = w.script.sent.lock().unwrap().clone();
+    assert!(sent[0].html.contains("按规定请示报告"));
+    assert!(sent[0].paid);
+    assert_eq!(sent[0].html, sent[1].html, "one edition for every chat");
+}
+
+#[tokio::test]
+async fn a_subscription_made_after_its_time_starts_tomorrow() {
+    let w = World::new(at(9, 0, 0));
+    w.subscribe(-1, None, at(9, 0, 0));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert!(w.script.sent_to().is_empty());
+    assert_eq!(w.state(-1), None, "not recorded as missed either");
+}
+
+#[tokio::test]
+async fn catch_up_within_the_window_and_missed_beyond_it() {
+    // The bot starts at 09:59: 08:00 is within catch_up (2 h); yesterday's 08:00 is not.
+    let w = World::new(at(9, 59, 0));
+    w.subscribe(-1, None, at(0, 0, 0) - chrono::Duration::days(2));
+    w.engine.resume().unwrap();
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert_eq!(w.script.sent_to(), vec![-1]);
+    assert_eq!(w.state(-1), Some(State::Sent));
+    let yesterday = w
+        .store
+        .delivery(day().pred_opt().unwrap(), -1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(yesterday.state, State::Missed);
+
+    let late = World::new(at(10, 0, 1));
+    late.subscribe(-1, None, at(0, 0, 0) - chrono::Duration::days(2));
+    late.engine.tick().unwrap();
+    late.settle().await;
+    assert!(late.script.sent_to().is_empty());
+    assert_eq!(late.state(-1), Some(State::Missed));
+    assert_eq!(late.engine.stats().unwrap().missed, 1);
+
+    // /pushnow serves a missed chat.
+    let report = late.engine.push_now().unwrap();
+    late.settle().await;
+    assert_eq!(report.queued, 1);
+    assert_eq!(late.script.sent_to(), vec![-1]);
+    assert_eq!(late.state(-1), Some(State::Sent));
+}
+
+#[tokio::test]
+async fn an_interrupted_delivery_resumes_after_restart() {
+    let w = World::new(at(8, 5, 0));
+    w.subscribe(-1, None, at(7, 0, 0));
+    w.subscribe(-2, None, at(7, 0, 0));
+    // A previous run marked both pending and sent only -2's message before dying.
+    let pending = |chat_id| new_record(chat_id, day(), at(8, 0, 0), at(10, 0, 0), at(8, 0, 0));
+    let mut done = pending(-2);
+    done.state = State::Sent;
+    w.store.put_deliveries(&[pending(-1), done]).unwrap();
+    w.engine.resume().unwrap();
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert_eq!(w.script.sent_to(), vec![-1]);
+    assert_eq!(w.state(-1), Some(State::Sent));
+}
+
+#[tokio::test]
+async fn errors_are_classified_and_acted_on() {
+    let w = World::new(at(8, 0, 0));
+    for chat in [-1, -2, -3, -4, -5] {
+        w.subscribe(chat, None, at(7, 0, 0));
+    }
+    w.script.fail(
+        -1,
+        vec![SendError::Gone("Forbidden: bot was kicked".into())],
+    );
+    w.script.fail(-2, vec![SendError::Migrated(-1002)]);
+    w.script.fail(
+        -3,
+        vec![SendError::Rejected(
+            "Bad Request: message is too long".into(),
+        )],
+    );
+    w.script.fail(
+        -4,
+        vec![
+            SendError::RetryAfter(Duration::from_millis(50)),
+            SendError::RetryAfter(Duration::from_millis(50)),
+        ],
+    );
+    w.script.fail(
+        -5,
+        vec![SendError::Transient("Internal Server Error".into())],
+    );
+    w.engine.tick().unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await; // -5 retries after about 1 s
+    w.settle().await;
+
+    let mut sent = w.script.sent_to();
+    sent.sort();
+    // -1002 (migrated) and -4, -5 (retried) received it; the admin (42) got one summary.
+    assert_eq!(sent, vec![-1002, -5, -4, 42]);
+    assert_eq!(w.state(-1), Some(State::Failed));
+    let kicked = w.store.subscription(-1).unwrap().unwrap();
+    assert!(!kicked.active);
+    assert!(kicked.reason.unwrap().contains("kicked"));
+    assert!(w.store.subscription(-2).unwrap().is_none());
+    assert!(w.store.subscription(-1002).unwrap().unwrap().active);
+    assert_eq!(
+        w.store.delivery(day(), -1002).unwrap().unwrap().state,
+        State::Sent
+    );
+    assert_eq!(w.state(-3), Some(State::Failed));
+    assert_eq!(w.state(-4), Some(State::Sent));
+    assert_eq!(w.store.delivery(day(), -5).unwrap().unwrap().attempts, 2);
+    let summary = w
+        .script
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|o| o.chat_id == 42)
+        .cloned()
+        .unwrap();
+    assert!(
+        summary.html.contains("-3") && summary.html.contains("too long"),
+        "{}",
+        summary.html
+    );
+    assert!(summary.html.contains("1 个群组已移除"), "{}", summary.html);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_deadline() {
+    let w = World::new(at(9, 59, 59) + chrono::Duration::milliseconds(900));
+    w.subscribe(-1, None, at(7, 0, 0));
+    w.script
+        .fail(-1, vec![SendError::Transient("Bad Gateway".into())]);
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert!(!w.script.sent_to().contains(&-1));
+    let r = w.store.delivery(day(), -1).unwrap().unwrap();
+    assert_eq!(r.state, State::Failed);
+    assert_eq!(r.error.as_deref(), Some("Bad Gateway"));
+}
+
+#[tokio::test]
+async fn holidays_are_skipped_and_make_up_days_delivered() {
+    // 2026-10-06 (Tuesday) is 国庆节; 2026-10-10 (Saturday) is a make-up workday.
+    let holiday = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 10, 6, 8, 0, 1)
+        .unwrap();
+    let w = World::new(holiday.with_timezone(&Utc));
+    w.subscribe(-1, None, at(0, 0, 0) - chrono::Duration::days(90));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert!(w.script.sent_to().is_empty());
+
+    let saturday = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 10, 10, 8, 0, 1)
+        .unwrap();
+    w.set_time(saturday.with_timezone(&Utc));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    assert_eq!(w.script.sent_to(), vec![-1]);
+}
+
+#[tokio::test]
+async fn an_empty_library_sends_nothing_and_tells_admins() {
+    let w = World::new(at(8, 0, 0));
+    w.store.delete_item(1, at(0, 0, 0)).unwrap();
+    w.subscribe(-1, None, at(7, 0, 0));
+    w.engine.tick().unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(w.script.sent_to(), vec![42]);
+    assert_eq!(w.state(-1), Some(State::Failed));
+    assert!(w.engine.push_now().unwrap().empty);
+}
+
+#[tokio::test]
+async fn stats_count_today() {
+    let w = World::new(at(8, 0, 0));
+    w.subscribe(-1, None, at(7, 0, 0));
+    w.subscribe(-2, Some("09:00"), at(7, 0, 0));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    let s = w.engine.stats().unwrap();
+    assert_eq!((s.active, s.inactive, s.sent, s.pending), (2, 0, 1, 0));
+    assert_eq!(s.items.get(&Category::Political), Some(&1));
+    assert_eq!(s.next, Some(at(9, 0, 0)));
+}
+
+#[tokio::test]
+async fn an_unknown_holiday_year_is_announced_once() {
+    let w = World::new(at(7, 0, 0));
+    w.store.remove_meta_flag("calendar-warned-2027").unwrap();
+    w.engine.tick().unwrap();
+    w.engine.lock_plan().built_for = None; // as on the next day, or after a restart
+    w.engine.tick().unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let sent = w.script.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].chat_id, 42);
+    assert!(sent[0].html.contains("2027"));
+}

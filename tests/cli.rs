@@ -1,0 +1,213 @@
+//! The command line without Telegram: check, preview, export, import, and the refusals.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the real binary in `dir` with `args`, with no token and no config in the environment.
+fn mingjing(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mingjing"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TELOXIDE_TOKEN")
+        .env_remove("TELOXIDE_API_URL")
+        .env_remove("MINGJING_CONFIG")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A folder with a config whose database lives inside it.
+fn workdir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[storage]\npath = \"db\"\n").unwrap();
+    (dir, config)
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn check_accepts_the_shipped_files() {
+    let o = mingjing(repo(), &["check"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("reminders: "), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("look alike"), "{}", stdout(&o));
+}
+
+#[test]
+fn check_names_the_file_and_line_of_each_error() {
+    let (dir, config) = workdir();
+    let reminders = dir.path().join("reminders");
+    std::fs::create_dir(&reminders).unwrap();
+    std::fs::write(
+        reminders.join("mine.toml"),
+        "[[item]]\nkey = \"a\"\ncategory = \"政治\"\ntext = \"好\"\n\n[[item]]\nkey = \"b\"\ncategory = \"廉洁\"\ntext = \"坏\"\n",
+    )
+    .unwrap();
+    let o = mingjing(dir.path(), &["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("mine.toml:8: unknown category \"廉洁\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_validates_an_operator_calendar() {
+    let (dir, config) = workdir();
+    std::fs::write(
+        &config,
+        "[schedule]\ncalendar = \"holidays.toml\"\n[storage]\npath = \"db\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("holidays.toml"),
+        "[[year]]\nyear = 2027\nholidays = [\n  { date = \"2027-02-30\", name = \"春节\" },\n]\n",
+    )
+    .unwrap();
+    let o = mingjing(dir.path(), &["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("holidays.toml:4: bad date"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_bad_config_names_file_key_and_reason() {
+    let (dir, config) = workdir();
+    std::fs::write(&config, "[schedule]\ndaily_at = \"25:00\"\n").unwrap();
+    let o = mingjing(dir.path(), &["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("config.toml:2: schedule.daily_at: bad time \"25:00\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn preview_prints_the_edition_without_a_token_or_network() {
+    let (dir, config) = workdir();
+    let cfg = config.to_str().unwrap();
+    let o = mingjing(
+        dir.path(),
+        &["preview", "--config", cfg, "--date", "2026-12-01"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("【纪律明镜·天天照】\n2026年12月1日 星期二\n"),
+        "{text}"
+    );
+    for label in [
+        "政治提醒：",
+        "纪律提醒：",
+        "作风提醒：",
+        "廉政提醒：",
+        "第一议题：",
+    ] {
+        assert!(text.contains(label), "{label} missing: {text}");
+    }
+    assert!(!text.contains("<b>"), "a member reads plain text: {text}");
+    // Preview is read-only: asking again gives the same text, and a later date differs.
+    let again = mingjing(
+        dir.path(),
+        &["preview", "--config", cfg, "--date", "2026-12-01"],
+    );
+    assert_eq!(stdout(&again), text);
+    let later = mingjing(
+        dir.path(),
+        &["preview", "--config", cfg, "--date", "2026-12-02"],
+    );
+    assert_ne!(stdout(&later), text);
+}
+
+#[test]
+fn preview_works_from_anywhere_with_the_built_in_library() {
+    // No config, no reminders/ folder: the built-in copies are used.
+    let dir = tempfile::tempdir().unwrap();
+    let o = mingjing(dir.path(), &["preview", "--date", "2026-12-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("廉政提醒："));
+}
+
+#[test]
+fn export_import_export_gives_the_same_document() {
+    let (a, config_a) = workdir();
+    let o = mingjing(
+        a.path(),
+        &["export", "--config", config_a.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = stdout(&o);
+    assert!(first.contains("[[item]]") && first.contains("key = \"political-001\""));
+    let file = a.path().join("backup.toml");
+    std::fs::write(&file, &first).unwrap();
+
+    let (b, config_b) = workdir();
+    let cfg_b = config_b.to_str().unwrap();
+    for _ in 0..2 {
+        let o = mingjing(
+            b.path(),
+            &["import", file.to_str().unwrap(), "--config", cfg_b],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = mingjing(b.path(), &["export", "--config", cfg_b]);
+    assert_eq!(stdout(&o), first);
+}
+
+#[test]
+fn import_refuses_a_broken_file_with_its_line() {
+    let (dir, config) = workdir();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "format = 1\nnext_id = 1\n[[item]]\nid = \"x\"\n").unwrap();
+    let o = mingjing(
+        dir.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.toml:4"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_database_in_use_is_reported_in_one_line() {
+    let (dir, config) = workdir();
+    let _held = mingjing::store::Store::open(&dir.path().join("db")).unwrap();
+    let o = mingjing(
+        dir.path(),
+        &["export", "--config", config.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("in use by another mingjing process"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn run_without_a_token_explains_how_to_provide_one() {
+    let (dir, config) = workdir();
+    let o = mingjing(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("TELOXIDE_TOKEN"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

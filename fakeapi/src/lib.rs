@@ -1,1 +1,507 @@
-//! A fake Telegram Bot API server for tests (in progress).
+//! A fake Telegram Bot API server on `127.0.0.1`, for mingjing's end-to-end tests and
+//! benchmarks.
+//!
+//! It answers the methods mingjing uses with the JSON Telegram sends (every field teloxide
+//! 0.17 requires), keeps Telegram's flood limits as sliding windows, injects faults, and
+//! records what the bot sent. Start one per test: each binds its own port.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use fakeapi::{ChatSpec, FakeApi, Fault, Options, UserSpec};
+//!
+//! # async fn demo() {
+//! let fake = FakeApi::start(Options::default()).await;
+//! // Point the real binary (or a teloxide `Bot`) at it:
+//! //   TELOXIDE_API_URL=<fake.url()> mingjing run ...
+//! //   Bot::new("123:TEST").set_api_url(url::Url::parse(&fake.url()).unwrap())
+//! let group = ChatSpec::group(-4_001, "学习小组");
+//! let alice = UserSpec::new(7, "Alice");
+//! fake.set_member_status(group.id, alice.id, "administrator");
+//! fake.push_update(FakeApi::text_message(&group, &alice, "/subscribe 08:00"));
+//! let sent = fake.wait_for_sent(1, Duration::from_secs(5)).await;
+//! assert_eq!(sent[0].chat_id, group.id);
+//!
+//! // Later sends to this group fail like Telegram's answer after a kick.
+//! fake.set_chat_fault(group.id, Some(Fault::Forbidden(
+//!     "Forbidden: bot was kicked from the group chat".into(),
+//! )));
+//! # }
+//! ```
+//!
+//! # What the fake does like Telegram
+//!
+//! - URLs `{url}bot{token}/{method}`, JSON or `multipart/form-data` bodies, method names
+//!   matched case-insensitively, the token not checked. Answers
+//!   `{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…,"parameters":…}`;
+//!   unknown methods get 404 `Not Found: method not found`.
+//! - Methods: `getMe`, `getUpdates` (`offset` confirms, negative `offset` keeps the last
+//!   updates, `timeout` long-polls until [`FakeApi::push_update`]), `getWebhookInfo`,
+//!   `deleteWebhook` (`drop_pending_updates`), `setMyCommands` / `getMyCommands` /
+//!   `deleteMyCommands`, `sendMessage`, `sendDocument`, `editMessageText`,
+//!   `editMessageReplyMarkup`, `answerCallbackQuery`, `sendChatAction`, `getChat`,
+//!   `getChatMember`, `getChatAdministrators`, `leaveChat`, `deleteMessage`.
+//! - Message ids count up per chat from 1 for the bot's messages; messages built by the
+//!   update builders take ids from 1,000,000 up.
+//! - `parse_mode: "HTML"` is parsed like Telegram (unsupported or unbalanced tags give
+//!   `Bad Request: can't parse entities: …`); the returned message carries the plain text
+//!   (no formatting entities). Texts longer than 4096 UTF-16 code units or blank give
+//!   `message is too long` / `message text is empty`; captions over 1024 give
+//!   `message caption is too long`; `callback_data` over 64 bytes gives
+//!   `BUTTON_DATA_INVALID`. Other parse modes are taken verbatim.
+//! - Edits: `message to edit not found`, `message can't be edited` (not the bot's),
+//!   `message is not modified` (same text and keyboard; an edit without `reply_markup`
+//!   removes the keyboard). Replies to unknown messages: `message to be replied not found`
+//!   unless `allow_sending_without_reply`.
+//! - The world learns from pushed updates: chats and users (their names appear in answers),
+//!   messages (for replies and callback queries), the bot's own membership from
+//!   `my_chat_member` / `new_chat_members` / `left_chat_member` (a kicked bot gets 403 on
+//!   every call to that chat: `bot was kicked from the group chat`, `… supergroup chat`,
+//!   `bot was blocked by the user` in private; a bot that left gets `bot is not a member of
+//!   the … chat`), and `migrate_to_chat_id` (later sends to the old id get the migrate
+//!   error). [`FakeApi::set_member_status`] with the bot's id does the same.
+//! - Limits (when on, for send-like calls only: `sendMessage`, `sendDocument`,
+//!   `editMessageText`, `editMessageReplyMarkup`): at most 30 per second overall (1,000 for
+//!   calls with `allow_paid_broadcast: true`), 20 per minute per group (negative id), 1 per
+//!   second per private chat (positive id). An over-limit call gets 429
+//!   `Too Many Requests: retry after N` with `parameters.retry_after = N`, the whole
+//!   seconds until the window frees (at least 1), and is not recorded as sent.
+//!
+//! # teloxide's reading of the answers (teloxide-core 0.13)
+//!
+//! `parameters.retry_after` → `RequestError::RetryAfter`, `parameters.migrate_to_chat_id`
+//! → `RequestError::MigrateToChatId` (whatever the status); other errors →
+//! `RequestError::Api(ApiError)` by description (`Forbidden: bot was kicked from the group
+//! chat` is `ApiError::Unknown`, the supergroup one `BotKickedFromSupergroup`); a closed
+//! connection → `RequestError::Network`. On any 5xx teloxide sleeps 10 s before returning
+//! the error. teloxide reads only the first key after `update_id` of an update, and turns an
+//! update it cannot parse into `UpdateKind::Error` silently: check the kind in tests.
+//!
+//! # Layout
+//!
+//! - `server`: the accept loop, request parsing (JSON, multipart), answers;
+//! - `world`: the state behind one mutex and the methods on it (`world::sending` for the
+//!   send-like ones: checks, faults, limits, the record);
+//! - `limits`: Telegram's flood limits as sliding windows;
+//! - `html`: Telegram's HTML parse mode;
+//! - `spec`: chats, users, members and the update builders' JSON.
+
+mod html;
+mod limits;
+mod server;
+mod spec;
+mod world;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+
+pub use spec::{ChatSpec, ChatType, GROUP_ANONYMOUS_BOT_ID, UserSpec};
+
+use server::Shared;
+use spec::{BotSpec, Status};
+
+/// How the fake behaves.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Enforce Telegram's flood limits on send-like calls.
+    pub limits: bool,
+    /// The bot's username (`getMe`).
+    pub bot_username: String,
+    /// The bot's user id (`getMe`, the `from` of its messages).
+    pub bot_id: i64,
+    /// Keep every request for [`FakeApi::requests`]; turn off in benchmarks to save memory.
+    pub record_requests: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            limits: true,
+            bot_username: "mingjing_bot".into(),
+            bot_id: 100,
+            record_requests: true,
+        }
+    }
+}
+
+/// A failure to inject into send-like calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 `Too Many Requests: retry after N`, `parameters.retry_after = N` (counts in
+    /// [`FakeApi::count_429`]).
+    RetryAfter(u32),
+    /// 500 `Internal Server Error` (teloxide sleeps 10 s before returning it).
+    ServerError,
+    /// 403 with this description, e.g. `Forbidden: bot was kicked from the group chat`.
+    Forbidden(String),
+    /// 400 with this description, e.g. `Bad Request: chat not found`.
+    BadRequest(String),
+    /// 400 `Bad Request: group chat was upgraded to a supergroup chat` with
+    /// `parameters.migrate_to_chat_id`.
+    MigrateTo(i64),
+    /// Read the request, then close the connection without answering; nothing is sent.
+    DropConnection,
+    /// Accept and record the send, then close the connection without answering: the bot
+    /// sees a network error although the message went out.
+    DropAfterSend,
+    /// Accept the send, answer after this long.
+    Slow(Duration),
+}
+
+/// An accepted send-like call.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// `sendMessage`, `sendDocument`, `editMessageText` or `editMessageReplyMarkup`.
+    pub method: String,
+    pub chat_id: i64,
+    /// The new message's id, or the edited one's.
+    pub message_id: i32,
+    /// `text` as the bot sent it (markup included).
+    pub text: Option<String>,
+    pub parse_mode: Option<String>,
+    pub reply_markup: Option<Value>,
+    pub allow_paid_broadcast: bool,
+    pub at: Instant,
+    /// The uploaded file's name and bytes (`sendDocument` with an upload).
+    pub document: Option<(String, Vec<u8>)>,
+    pub caption: Option<String>,
+    /// Every parameter of the call (multipart fields converted to JSON values).
+    pub params: Value,
+}
+
+/// A request, whatever its method or answer.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub params: Value,
+    pub at: Instant,
+}
+
+/// A handle on a running fake server; clones share it. The server stops when the last
+/// handle is dropped (or with the tokio runtime).
+#[derive(Clone)]
+pub struct FakeApi {
+    shared: Arc<Shared>,
+    _server: Arc<ServerTask>,
+    addr: SocketAddr,
+}
+
+/// Stops the accept loop and closes every connection when dropped.
+struct ServerTask {
+    accept: AbortHandle,
+    _alive: watch::Sender<()>,
+}
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+impl FakeApi {
+    /// Binds `127.0.0.1:0` and serves in a spawned task of the current tokio runtime.
+    ///
+    /// # Panics
+    /// If no local port can be bound.
+    pub async fn start(opts: Options) -> FakeApi {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("local address of the listener");
+        let bot = BotSpec {
+            id: opts.bot_id,
+            username: opts.bot_username,
+            first_name: "纪律明镜".into(),
+        };
+        let shared = Arc::new(Shared::new(world::State::new(
+            bot,
+            opts.limits,
+            opts.record_requests,
+        )));
+        let (alive, alive_rx) = watch::channel(());
+        let accept = tokio::spawn(server::serve(listener, shared.clone(), alive_rx)).abort_handle();
+        let server = Arc::new(ServerTask {
+            accept,
+            _alive: alive,
+        });
+        FakeApi {
+            shared,
+            _server: server,
+            addr,
+        }
+    }
+
+    /// The base URL for `TELOXIDE_API_URL` / `Bot::set_api_url`, e.g. `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bot as a user (its id and username), e.g. to build a reply to its message.
+    pub fn bot_user(&self) -> UserSpec {
+        let st = self.shared.lock();
+        UserSpec::new(st.bot.id, &st.bot.first_name).with_username(&st.bot.username)
+    }
+
+    // ---- updates ------------------------------------------------------------------------
+
+    /// Queues an update for `getUpdates` (giving it the next `update_id` if it has none) and
+    /// wakes waiting long polls. The fake learns from it: see the crate docs.
+    ///
+    /// # Panics
+    /// If `update` is not a JSON object.
+    pub fn push_update(&self, update: Value) {
+        self.shared.lock().push_update(update);
+        self.shared.updates_version.send_modify(|v| *v += 1);
+    }
+
+    /// Updates pushed and not yet confirmed by a `getUpdates` offset.
+    pub fn pending_updates(&self) -> usize {
+        self.shared.lock().updates.len()
+    }
+
+    /// A user's text message update. Commands (`/word`, `/word@bot`, at the start or after
+    /// whitespace) get `bot_command` entities like Telegram marks them.
+    pub fn text_message(chat: &ChatSpec, from: &UserSpec, text: &str) -> Value {
+        spec::update(
+            "message",
+            spec::text_message_json(chat, from.to_json(), text),
+        )
+    }
+
+    /// A user's text message replying to `replied` (a message object, e.g. from
+    /// [`FakeApi::message_json`], or an update built here).
+    pub fn reply_to(chat: &ChatSpec, from: &UserSpec, text: &str, replied: &Value) -> Value {
+        let replied = replied.get("message").unwrap_or(replied);
+        let mut m = spec::text_message_json(chat, from.to_json(), text);
+        m.insert("reply_to_message".into(), replied.clone());
+        spec::update("message", m)
+    }
+
+    /// A message an anonymous group admin posts as the group: `from` is
+    /// `@GroupAnonymousBot`, `sender_chat` the group itself.
+    pub fn sender_chat(chat: &ChatSpec, text: &str) -> Value {
+        let mut m = spec::text_message_json(chat, spec::group_anonymous_bot_json(), text);
+        m.insert("sender_chat".into(), chat.to_json());
+        spec::update("message", m)
+    }
+
+    /// The service message a basic group gets when it becomes a supergroup. Pushing it makes
+    /// later sends to the old id fail with the migrate error.
+    pub fn migrate_to_chat_id(chat: &ChatSpec, from: &UserSpec, new_chat_id: i64) -> Value {
+        let mut m = service_message(chat, from);
+        m.insert("migrate_to_chat_id".into(), new_chat_id.into());
+        spec::update("message", m)
+    }
+
+    /// The service message the new supergroup gets after a migration.
+    pub fn migrate_from_chat_id(chat: &ChatSpec, from: &UserSpec, old_chat_id: i64) -> Value {
+        let mut m = service_message(chat, from);
+        m.insert("migrate_from_chat_id".into(), old_chat_id.into());
+        spec::update("message", m)
+    }
+
+    /// A `my_chat_member` update: `from` changed the bot's status in `chat` from `old` to
+    /// `new` (`"member"`, `"administrator"`, `"left"`, `"kicked"`, …). Pushing it sets the
+    /// bot's status (a kicked bot gets 403 on sends to the chat).
+    ///
+    /// # Panics
+    /// On an unknown status.
+    pub fn my_chat_member(&self, chat: &ChatSpec, from: &UserSpec, old: &str, new: &str) -> Value {
+        let bot = self.shared.lock().bot.user_json();
+        let status = |s: &str| Status::parse(s).unwrap_or_else(|| panic!("unknown status {s:?}"));
+        let mut m = Map::new();
+        m.insert("chat".into(), chat.to_json());
+        m.insert("from".into(), from.to_json());
+        m.insert("date".into(), spec::unix_now().into());
+        m.insert(
+            "old_chat_member".into(),
+            status(old).member_json(bot.clone()),
+        );
+        m.insert("new_chat_member".into(), status(new).member_json(bot));
+        spec::update("my_chat_member", m)
+    }
+
+    /// `from` added the bot to `chat` (`my_chat_member` left → member).
+    pub fn bot_added(&self, chat: &ChatSpec, from: &UserSpec) -> Value {
+        self.my_chat_member(chat, from, "left", "member")
+    }
+
+    /// `from` removed the bot from `chat` (`my_chat_member` member → kicked; in a private
+    /// chat this is the user blocking the bot).
+    pub fn bot_kicked(&self, chat: &ChatSpec, from: &UserSpec) -> Value {
+        self.my_chat_member(chat, from, "member", "kicked")
+    }
+
+    /// A `callback_query` update: `from` pressed a button with `data` under message
+    /// `message_id` of `chat`. The message is the one the fake knows (text and keyboard as
+    /// the bot sent them), or a bare one of the bot if it is unknown.
+    pub fn callback_query(
+        &self,
+        from: &UserSpec,
+        message_id: i32,
+        chat: &ChatSpec,
+        data: &str,
+    ) -> Value {
+        let st = self.shared.lock();
+        let message = st.message_json(chat.id, message_id).unwrap_or_else(|| {
+            json!({
+                "message_id": message_id,
+                "from": st.bot.user_json(),
+                "chat": chat.to_json(),
+                "date": spec::unix_now(),
+                "text": "",
+            })
+        });
+        let mut q = Map::new();
+        q.insert("id".into(), spec::next_callback_id().into());
+        q.insert("from".into(), from.to_json());
+        q.insert("message".into(), message);
+        q.insert(
+            "chat_instance".into(),
+            format!("{}", chat.id.unsigned_abs() * 31).into(),
+        );
+        q.insert("data".into(), data.into());
+        spec::update("callback_query", q)
+    }
+
+    /// A message the fake knows (the bot's own or one pushed in an update) as Telegram's
+    /// `Message` JSON.
+    pub fn message_json(&self, chat_id: i64, message_id: i32) -> Option<Value> {
+        self.shared.lock().message_json(chat_id, message_id)
+    }
+
+    // ---- the world ----------------------------------------------------------------------
+
+    /// Sets a user's status in a chat for `getChatMember` / `getChatAdministrators`:
+    /// `"creator"`, `"administrator"`, `"member"` (the default), `"restricted"`, `"left"`
+    /// or `"kicked"`. With the bot's id it is the bot's own membership.
+    ///
+    /// # Panics
+    /// On an unknown status.
+    pub fn set_member_status(&self, chat_id: i64, user_id: i64, status: &str) {
+        let status = Status::parse(status).unwrap_or_else(|| panic!("unknown status {status:?}"));
+        self.shared.lock().set_status(chat_id, user_id, status);
+    }
+
+    /// Tells the fake about a chat (its type and title appear in answers). Unknown chats are
+    /// guessed from the id: positive private, `-100…` supergroup, other negative group.
+    pub fn add_chat(&self, chat: ChatSpec) {
+        self.shared.lock().add_chat(chat);
+    }
+
+    /// Tells the fake about a user (its names appear in `getChatMember`).
+    pub fn add_user(&self, user: UserSpec) {
+        self.shared.lock().add_user(user);
+    }
+
+    // ---- faults and limits --------------------------------------------------------------
+
+    /// A fault for every send-like call to `chat_id` until set to `None`.
+    pub fn set_chat_fault(&self, chat_id: i64, fault: Option<Fault>) {
+        let mut st = self.shared.lock();
+        match fault {
+            Some(f) => st.chat_faults.insert(chat_id, f),
+            None => st.chat_faults.remove(&chat_id),
+        };
+    }
+
+    /// The next `n` send-like calls (to any chat) get `fault`; queued after earlier ones.
+    pub fn fail_next_sends(&self, n: usize, fault: Fault) {
+        let mut st = self.shared.lock();
+        st.next_faults.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Holds back every answer by `d` (on top of any [`Fault::Slow`]).
+    pub fn set_delay(&self, d: Duration) {
+        self.shared.lock().delay = d;
+    }
+
+    pub fn set_limits(&self, on: bool) {
+        self.shared.lock().limits = on;
+    }
+
+    // ---- observation --------------------------------------------------------------------
+
+    /// Every accepted send-like call, in order.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.shared
+            .lock()
+            .sent
+            .iter()
+            .map(|r| r.to_sent())
+            .collect()
+    }
+
+    /// The accepted send-like calls to one chat, in order.
+    pub fn sent_to(&self, chat_id: i64) -> Vec<Sent> {
+        self.sent()
+            .into_iter()
+            .filter(|s| s.chat_id == chat_id)
+            .collect()
+    }
+
+    /// How many send-like calls were accepted.
+    pub fn sent_count(&self) -> usize {
+        self.shared.lock().sent.len()
+    }
+
+    /// Every request (empty if `Options::record_requests` is off).
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// The requests of one method (e.g. `"getChatMember"`).
+    pub fn requests_of(&self, method: &str) -> Vec<Request> {
+        let st = self.shared.lock();
+        st.requests
+            .iter()
+            .filter(|r| r.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// 429 answers given, for limits or injected [`Fault::RetryAfter`].
+    pub fn count_429(&self) -> usize {
+        self.shared.lock().count_429
+    }
+
+    /// Waits until at least `n` sends were accepted, or `timeout` passed; returns the sends
+    /// there are either way.
+    pub async fn wait_for_sent(&self, n: usize, timeout: Duration) -> Vec<Sent> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut accepted = self.shared.sent_version.subscribe();
+        while self.sent_count() < n {
+            match tokio::time::timeout_at(deadline, accepted.changed()).await {
+                Ok(Ok(())) => {}
+                _ => break,
+            }
+        }
+        self.sent()
+    }
+
+    /// Forgets what was observed (sends, requests, the 429 count) and resets faults, delay
+    /// and the limit windows. Chats, members, messages and pending updates stay.
+    pub fn clear(&self) {
+        self.shared.lock().clear();
+    }
+}
+
+fn service_message(chat: &ChatSpec, from: &UserSpec) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("message_id".into(), spec::next_incoming_message_id().into());
+    m.insert("from".into(), from.to_json());
+    m.insert("chat".into(), chat.to_json());
+    m.insert("date".into(), spec::unix_now().into());
+    m
+}

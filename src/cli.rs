@@ -1,19 +1,24 @@
 //! The commands of the `mingjing` binary: run, check, preview, export, import.
 
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::bot::{self, App};
 use crate::calendar::Calendar;
 use crate::config::{Config, Env};
 use crate::content::{self, Library};
 use crate::edition;
 use crate::schedule;
 use crate::store::{Document, Store};
+use crate::telegram;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -68,7 +73,46 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
             "no bot token: set TELOXIDE_TOKEN=<token from @BotFather> or telegram.token in the config file (try `mingjing preview` without one)"
         );
     }
-    bail!("the bot is not built yet")
+    let (library, calendar) = load_content(&config)?;
+    let store = open_store(&config, &library)?;
+    let bot = telegram::client(&config);
+    let app = Arc::new(App::new(config, store.clone(), calendar));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let served = runtime.block_on(async {
+        let shutdown = shutdown_signal().context("cannot listen for SIGTERM")?;
+        bot::serve(app, bot, shutdown).await
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    store.flush()?;
+    served?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM (`docker stop`). The handlers are installed at once, so a
+/// signal that comes before the future is polled still counts.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM received"),
+                _ = int.recv() => tracing::info!("SIGINT received"),
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 /// Loads the library and calendar the config names, with every problem as `file:line: reason`.

@@ -11,14 +11,18 @@
 //! The shell does the IO:
 //! - [`config`]: `config.toml` and the environment;
 //! - [`store`]: the sled database, the source of truth;
+//! - [`bot`]: the Telegram bot: commands, permissions, subscriptions, the handler tree;
+//! - [`replies`]: every text the bot says to users;
 //! - [`cli`]: the commands of the `mingjing` binary.
 
+pub mod bot;
 pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod deliver;
 pub mod edition;
+pub mod replies;
 pub mod schedule;
 pub mod store;
 pub mod telegram;

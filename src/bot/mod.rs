@@ -1,0 +1,242 @@
+//! The Telegram bot: shared state, the handler tree, and serving updates until shutdown.
+//!
+//! - [`command`]: parsing a message into a command (pure);
+//! - [`access`]: who may run which command where (pure);
+//! - [`subscriptions`], [`library`], [`reading`]: what each command does to the store and
+//!   the reply it gets (no Telegram calls);
+//! - [`handlers`], [`lifecycle`]: the Telegram side of messages and membership changes;
+//! - [`outbox`]: sending replies.
+//!
+//! Every text users read is in [`crate::replies`].
+
+pub mod access;
+pub mod command;
+pub mod handlers;
+pub mod library;
+pub mod lifecycle;
+pub mod outbox;
+pub mod reading;
+pub mod subscriptions;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::bail;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, Me, Recipient};
+use teloxide::update_listeners::{Polling, UpdateListener};
+use teloxide::{ApiError, RequestError};
+use tokio::sync::{Notify, watch};
+
+use crate::calendar::Calendar;
+use crate::config::{Config, Token};
+use crate::replies;
+use crate::store::Store;
+use crate::telegram::describe;
+use command::{Audience, CommandName};
+
+/// Seconds a `getUpdates` long poll waits for updates.
+const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+/// After shutdown is asked for, how long updates in progress may take to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// The longest wait between attempts to reach Telegram at start.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What every handler shares.
+pub struct App {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub calendar: Arc<Calendar>,
+    /// Notified (`notify_one`) after every change of a subscription, so that the scheduler
+    /// can recompute due times.
+    pub changed: Arc<Notify>,
+    /// The current time; only tests pass anything but [`Utc::now`].
+    pub clock: fn() -> DateTime<Utc>,
+}
+
+impl App {
+    pub fn new(config: Config, store: Store, calendar: Calendar) -> App {
+        App {
+            config: Arc::new(config),
+            store,
+            calendar: Arc::new(calendar),
+            changed: Arc::new(Notify::new()),
+            clock: Utc::now,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// The local date and time in `schedule.timezone`.
+    pub fn local_now(&self) -> NaiveDateTime {
+        self.now()
+            .with_timezone(&self.config.timezone)
+            .naive_local()
+    }
+
+    /// Today in `schedule.timezone`.
+    pub fn today(&self) -> NaiveDate {
+        self.local_now().date()
+    }
+}
+
+/// Runs store work (sled reads, writes and flushes block) off the async threads.
+async fn with_store<T, F>(app: &Arc<App>, work: F) -> anyhow::Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&App) -> crate::store::Result<T> + Send + 'static,
+{
+    let app = Arc::clone(app);
+    Ok(tokio::task::spawn_blocking(move || work(&app)).await??)
+}
+
+/// Connects to Telegram (retrying until it answers), deletes any webhook, registers the
+/// command menu, and serves updates by long polling until `shutdown` resolves.
+pub async fn serve(
+    app: Arc<App>,
+    bot: Bot,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (tx, rx) = watch::channel(false);
+    let signal = tokio::spawn(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    let served = serve_until(app, bot, rx).await;
+    signal.abort();
+    served
+}
+
+/// Resolves once shutdown was asked for.
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+async fn serve_until(app: Arc<App>, bot: Bot, rx: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let token = app.config.token.clone();
+    let me = tokio::select! {
+        me = connect(&bot, &token, &app.config.admins) => me?,
+        () = stopped(rx.clone()) => return Ok(()),
+    };
+    tracing::info!(
+        username = me.user.username.as_deref().unwrap_or(""),
+        "connected to Telegram; serving updates"
+    );
+
+    let mut listener = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).build();
+    let listener_stop = listener.stop_token();
+    let mut dispatcher = Dispatcher::builder(bot, schema())
+        .dependencies(dptree::deps![app])
+        .default_handler(|_| async {})
+        .build();
+    let dispatcher_stop = dispatcher.shutdown_token();
+    let watcher = tokio::spawn({
+        let rx = rx.clone();
+        async move {
+            stopped(rx).await;
+            tracing::info!("shutting down: no more updates are taken");
+            listener_stop.stop();
+            // The dispatcher refuses a shutdown until it has started: try again shortly.
+            while dispatcher_stop.shutdown().is_err() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    });
+    let listener_token = token.clone();
+    let listener_errors = Arc::new(move |e: RequestError| {
+        let text = describe(&e, &listener_token);
+        async move { tracing::warn!(error = %text, "getUpdates failed") }
+    });
+    let outcome = tokio::select! {
+        r = dispatcher.try_dispatch_with_listener(listener, listener_errors) => {
+            r.map_err(|e| anyhow::anyhow!("cannot start serving: {}", describe(&e, &token)))
+        }
+        () = async { stopped(rx).await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+            tracing::warn!("updates still in progress after {SHUTDOWN_GRACE:?}; stopping anyway");
+            Ok(())
+        }
+    };
+    watcher.abort();
+    outcome
+}
+
+/// The handler tree: messages (commands, group migrations) and the bot's own membership.
+fn schema() -> UpdateHandler<Infallible> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(handlers::on_message))
+        .branch(Update::filter_my_chat_member().endpoint(lifecycle::on_my_chat_member))
+}
+
+/// getMe (until Telegram answers), deleteWebhook, setMyCommands.
+async fn connect(bot: &Bot, token: &Token, admins: &[i64]) -> anyhow::Result<Me> {
+    let me = persist("getMe", token, || bot.get_me().send()).await?;
+    persist("deleteWebhook", token, || bot.delete_webhook().send()).await?;
+    register_menu(bot, token, admins).await;
+    Ok(me)
+}
+
+/// Runs a start-up request until it succeeds, waiting longer after each failure; a refused
+/// token ends it at once.
+async fn persist<T, F, Fut>(what: &str, token: &Token, mut call: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    let mut wait = Duration::from_secs(1);
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(RequestError::Api(ApiError::InvalidToken)) => {
+                bail!("Telegram refused the bot token ({what}: Unauthorized); check TELOXIDE_TOKEN")
+            }
+            Err(e) => {
+                let wait_for = match &e {
+                    RequestError::RetryAfter(s) => s.duration(),
+                    _ => wait,
+                };
+                tracing::warn!(
+                    error = %describe(&e, token),
+                    "{what} failed; trying again in {wait_for:?}"
+                );
+                tokio::time::sleep(wait_for).await;
+                wait = (wait * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+/// The command menu: members see theirs everywhere; chat admins (and every user in a
+/// private chat) also the subscription commands; bot admins, in their private chat, all.
+async fn register_menu(bot: &Bot, token: &Token, admins: &[i64]) {
+    let menu = |audiences: &[Audience]| -> Vec<BotCommand> {
+        CommandName::ALL
+            .into_iter()
+            .filter(|c| audiences.contains(&c.audience()))
+            .map(|c| BotCommand::new(c.as_str(), replies::menu_description(c)))
+            .collect()
+    };
+    let members = menu(&[Audience::Anyone]);
+    let chat_admins = menu(&[Audience::Anyone, Audience::ChatAdmin]);
+    let bot_admins = menu(&[Audience::Anyone, Audience::ChatAdmin, Audience::BotAdmin]);
+    let mut scopes = vec![
+        (BotCommandScope::Default, members),
+        (BotCommandScope::AllPrivateChats, chat_admins.clone()),
+        (BotCommandScope::AllChatAdministrators, chat_admins),
+    ];
+    for &admin in admins {
+        let chat_id = Recipient::Id(ChatId(admin));
+        scopes.push((BotCommandScope::Chat { chat_id }, bot_admins.clone()));
+    }
+    for (scope, commands) in scopes {
+        if let Err(e) = bot.set_my_commands(commands).scope(scope.clone()).await {
+            // A bot admin who never started a private chat with the bot cannot get a menu.
+            tracing::warn!(scope = ?scope, error = %describe(&e, token), "setMyCommands failed");
+        }
+    }
+}

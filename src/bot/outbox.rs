@@ -1,0 +1,59 @@
+//! Sending the bot's answers: HTML, as a reply in groups, obeying a short 429.
+
+use std::time::Duration;
+
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode, ReplyParameters};
+
+use crate::config::Token;
+use crate::telegram::describe;
+
+/// A 429 asking to wait longer than this drops the answer (it would be stale anyway).
+const LONGEST_WAIT: Duration = Duration::from_secs(30);
+const ATTEMPTS: usize = 3;
+
+/// Sends `html` to `chat`, replying to `reply_to` when given. Failures are logged, never
+/// returned: an answer that cannot be sent changes nothing.
+pub async fn send(
+    bot: &Bot,
+    token: &Token,
+    chat: ChatId,
+    reply_to: Option<MessageId>,
+    html: String,
+) {
+    for attempt in 1..=ATTEMPTS {
+        let mut req = bot
+            .send_message(chat, html.clone())
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if let Some(id) = reply_to {
+            req = req.reply_parameters(ReplyParameters {
+                allow_sending_without_reply: Some(true),
+                ..ReplyParameters::new(id)
+            });
+        }
+        match req.await {
+            Ok(_) => return,
+            Err(RequestError::RetryAfter(s))
+                if s.duration() <= LONGEST_WAIT && attempt < ATTEMPTS =>
+            {
+                tokio::time::sleep(s.duration()).await;
+            }
+            Err(e) => {
+                tracing::warn!(chat_id = chat.0, error = %describe(&e, token), "cannot send an answer");
+                return;
+            }
+        }
+    }
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}

@@ -1,0 +1,26 @@
+//! `/today` and `/study`: what members read, as a preview (no delivery is recorded).
+
+use super::App;
+use crate::edition;
+use crate::replies;
+use crate::schedule;
+use crate::store;
+
+/// Today's edition: composed and fixed now if no delivery or `/today` did it before.
+pub fn today(app: &App) -> store::Result<String> {
+    let date = app.today();
+    let config = &app.config;
+    let with_study = schedule::study_on(config.study, &app.calendar, config.days, date);
+    let edition = app.store.edition(date, with_study)?;
+    Ok(if edition.is_empty() {
+        replies::edition_empty()
+    } else {
+        edition.html
+    })
+}
+
+/// Today's 逢会必学 card.
+pub fn study(app: &App) -> store::Result<String> {
+    let items = app.store.items()?;
+    Ok(edition::study_card(&items, app.today()).unwrap_or_else(replies::no_study_items))
+}

@@ -1,0 +1,358 @@
+//! `/subscribe`, `/unsubscribe`, `/settime`, `/setdays`, `/status`, and the subscription
+//! changes of the group lifecycle: what they do to the store and the reply they get.
+
+use chrono::{NaiveDateTime, NaiveTime};
+
+use super::App;
+use crate::calendar::{Calendar, DayRule};
+use crate::replies::{self, LastDelivery, Start, StatusView};
+use crate::schedule;
+use crate::store::{self, Subscription};
+
+/// The chat a command came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatInfo {
+    pub id: i64,
+    /// "private", "group", "supergroup" or "channel".
+    pub kind: &'static str,
+    pub title: String,
+}
+
+impl ChatInfo {
+    pub fn is_private(&self) -> bool {
+        self.kind == "private"
+    }
+}
+
+/// Subscribes the chat, or reactivates its subscription; idempotent. `time` replaces the
+/// chat's own time when given.
+pub fn subscribe(
+    app: &App,
+    chat: &ChatInfo,
+    by: i64,
+    time: Option<NaiveTime>,
+) -> store::Result<String> {
+    let now = app.now();
+    let (sub, again) = match app.store.subscription(chat.id)? {
+        Some(mut sub) if sub.active => {
+            let time_changed = time.is_some() && time != sub.time;
+            if time_changed || sub.title != chat.title {
+                // A new title alone is no change of the rule: `changed_at` stays, so that
+                // today's delivery is not put off.
+                if time_changed {
+                    sub.time = time;
+                    sub.changed_at = now;
+                }
+                sub.title = chat.title.clone();
+                app.store.put_subscription(&sub)?;
+                app.changed.notify_one();
+            }
+            return Ok(replies::already_subscribed(
+                chat.is_private(),
+                time_changed,
+                &time_label(app, &sub),
+                &days_label(app, &sub),
+                start(app, &sub)?,
+            ));
+        }
+        Some(mut sub) => {
+            sub.active = true;
+            sub.reason = None;
+            sub.time = time.or(sub.time);
+            sub.title = chat.title.clone();
+            sub.kind = chat.kind.to_string();
+            sub.subscribed_by = by;
+            sub.subscribed_at = now;
+            sub.changed_at = now;
+            (sub, true)
+        }
+        None => (
+            Subscription {
+                chat_id: chat.id,
+                title: chat.title.clone(),
+                kind: chat.kind.to_string(),
+                time,
+                days: None,
+                active: true,
+                reason: None,
+                subscribed_by: by,
+                subscribed_at: now,
+                changed_at: now,
+                checkin: true,
+            },
+            false,
+        ),
+    };
+    app.store.put_subscription(&sub)?;
+    app.changed.notify_one();
+    tracing::info!(chat_id = chat.id, by, again, "subscribed");
+    Ok(replies::subscribed(
+        chat.is_private(),
+        again,
+        &time_label(app, &sub),
+        &days_label(app, &sub),
+        start(app, &sub)?,
+    ))
+}
+
+/// Stops deliveries; the record stays, inactive, with the reason.
+pub fn unsubscribe(app: &App, chat: &ChatInfo) -> store::Result<String> {
+    match app.store.subscription(chat.id)? {
+        Some(mut sub) if sub.active => {
+            sub.active = false;
+            sub.reason = Some(replies::REASON_UNSUBSCRIBED.to_string());
+            sub.changed_at = app.now();
+            app.store.put_subscription(&sub)?;
+            app.changed.notify_one();
+            tracing::info!(chat_id = chat.id, "unsubscribed");
+            Ok(replies::unsubscribed(chat.is_private()))
+        }
+        _ => Ok(replies::not_subscribed(chat.is_private())),
+    }
+}
+
+/// Sets the chat's own delivery time.
+pub fn set_time(app: &App, chat: &ChatInfo, time: NaiveTime) -> store::Result<String> {
+    change(
+        app,
+        chat,
+        |sub| sub.time = Some(time),
+        |app, sub| replies::time_set(&time_label(app, sub)),
+    )
+}
+
+/// Sets the chat's own day rule.
+pub fn set_days(app: &App, chat: &ChatInfo, days: DayRule) -> store::Result<String> {
+    change(
+        app,
+        chat,
+        |sub| sub.days = Some(days),
+        |app, sub| replies::days_set(&days_label(app, sub)),
+    )
+}
+
+/// Applies a change of rule to a stored subscription, and answers with `done` and when the
+/// next delivery is.
+fn change(
+    app: &App,
+    chat: &ChatInfo,
+    apply: impl FnOnce(&mut Subscription),
+    done: impl FnOnce(&App, &Subscription) -> String,
+) -> store::Result<String> {
+    let Some(mut sub) = app.store.subscription(chat.id)? else {
+        return Ok(replies::not_subscribed(chat.is_private()));
+    };
+    apply(&mut sub);
+    sub.changed_at = app.now();
+    app.store.put_subscription(&sub)?;
+    app.changed.notify_one();
+    let start = sub.active.then(|| start(app, &sub)).transpose()?;
+    Ok(replies::changed(&done(app, &sub), start))
+}
+
+/// What is stored for the chat.
+pub fn status(app: &App, chat: &ChatInfo) -> store::Result<String> {
+    let sub = app.store.subscription(chat.id)?;
+    let today = app.today();
+    let mut view = StatusView {
+        private: chat.is_private(),
+        state: None,
+        time: String::new(),
+        days: String::new(),
+        next: None,
+        today,
+        last_delivery: None,
+    };
+    if let Some(sub) = &sub {
+        view.state = Some(match sub.active {
+            true => None,
+            false => Some(sub.reason.clone().unwrap_or_default()),
+        });
+        view.time = time_label(app, sub);
+        view.days = days_label(app, sub);
+        view.next = start(app, sub)?.next;
+        view.last_delivery = app.store.last_delivery(chat.id)?.map(|d| LastDelivery {
+            due: d.due.with_timezone(&app.config.timezone).naive_local(),
+            state: d.state,
+            error: d.error,
+        });
+    }
+    Ok(replies::status(&view))
+}
+
+/// Deactivates the chat's subscription with `reason`. Returns whether one was active.
+pub fn deactivate(app: &App, chat_id: i64, reason: &str) -> store::Result<bool> {
+    match app.store.subscription(chat_id)? {
+        Some(mut sub) if sub.active => {
+            sub.active = false;
+            sub.reason = Some(reason.to_string());
+            sub.changed_at = app.now();
+            app.store.put_subscription(&sub)?;
+            app.changed.notify_one();
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// A group became a supergroup: its subscription follows it. Returns whether one moved.
+pub fn migrate(app: &App, from: i64, to: i64) -> store::Result<bool> {
+    if from == to {
+        return Ok(false);
+    }
+    let moved = app.store.move_subscription(from, to)?.is_some();
+    if moved {
+        app.changed.notify_one();
+    }
+    Ok(moved)
+}
+
+fn time_label(app: &App, sub: &Subscription) -> String {
+    replies::time_label(sub.time, app.config.daily_at)
+}
+
+fn days_label(app: &App, sub: &Subscription) -> String {
+    replies::days_label(sub.days, app.config.days)
+}
+
+/// When the subscription's next delivery is, as of now.
+fn start(app: &App, sub: &Subscription) -> store::Result<Start> {
+    let (time, days) = schedule::rule_of(sub, &app.config);
+    let now = app.local_now();
+    let had_today = app.store.delivery(now.date(), sub.chat_id)?.is_some();
+    Ok(start_of(&app.calendar, days, time, now, had_today))
+}
+
+/// When a subscription made or changed at local time `now` gets its next delivery. The
+/// delivery engine puts off a delivery whose due time passed before the change; and no chat
+/// gets a day's edition twice (`had_today`).
+pub fn start_of(
+    calendar: &Calendar,
+    days: DayRule,
+    time: NaiveTime,
+    now: NaiveDateTime,
+    had_today: bool,
+) -> Start {
+    let today = now.date();
+    let delivers_today = calendar.is_delivery_day(days, today) && !had_today;
+    let next = today
+        .iter_days()
+        .take(367)
+        .filter(|d| calendar.is_delivery_day(days, *d))
+        .filter(|d| *d != today || delivers_today)
+        .map(|d| d.and_time(time))
+        .find(|at| *at >= now);
+    Start {
+        passed_today: delivers_today && now > today.and_time(time),
+        next,
+        today,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Env};
+    use crate::store::Store;
+    use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+    /// Monday 2026-11-30 09:00 in Shanghai: after the default 08:00.
+    fn monday_nine() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap()
+    }
+
+    fn app(dir: &std::path::Path) -> App {
+        let config = Config::parse("t.toml", "", dir, &Env::default()).unwrap();
+        let store = Store::open(&dir.join("db")).unwrap();
+        App {
+            clock: monday_nine,
+            ..App::new(config, store, Calendar::built_in())
+        }
+    }
+
+    fn chat(title: &str) -> ChatInfo {
+        ChatInfo {
+            id: -5,
+            kind: "group",
+            title: title.into(),
+        }
+    }
+
+    #[test]
+    fn subscribe_is_idempotent_and_a_new_title_does_not_put_off_today() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path());
+        let a = subscribe(&app, &chat("支部"), 7, None).unwrap();
+        assert!(a.contains("今天的投递时间已过，将从明天开始"), "{a}");
+        let first = app.store.subscription(-5).unwrap().unwrap();
+        assert_eq!(first.changed_at, monday_nine());
+
+        let a = subscribe(&app, &chat("支部（新名）"), 8, None).unwrap();
+        assert!(a.starts_with("本群已订阅。"), "{a}");
+        let renamed = app.store.subscription(-5).unwrap().unwrap();
+        assert_eq!(renamed.title, "支部（新名）");
+        assert_eq!(
+            (renamed.changed_at, renamed.subscribed_by),
+            (first.changed_at, 7)
+        );
+
+        unsubscribe(&app, &chat("支部")).unwrap();
+        let stopped = app.store.subscription(-5).unwrap().unwrap();
+        assert_eq!(
+            stopped.reason.as_deref(),
+            Some(replies::REASON_UNSUBSCRIBED)
+        );
+        let a = subscribe(&app, &chat("支部"), 9, NaiveTime::from_hms_opt(10, 0, 0)).unwrap();
+        assert!(
+            a.starts_with("已恢复订阅") && a.contains("下次投递：今天 10:00"),
+            "{a}"
+        );
+        let again = app.store.subscription(-5).unwrap().unwrap();
+        assert!(again.active && again.reason.is_none());
+        assert_eq!(again.subscribed_by, 9);
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn eight() -> NaiveTime {
+        NaiveTime::from_hms_opt(8, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_subscription_after_todays_time_starts_with_the_next_delivery_day() {
+        let cal = Calendar::built_in();
+        let w = DayRule::Workdays;
+        // Monday 2026-11-30, before, at and after 08:00.
+        let before = start_of(&cal, w, eight(), at("2026-11-30 07:59"), false);
+        assert!(!before.passed_today);
+        assert_eq!(before.next, Some(at("2026-11-30 08:00")));
+        let on_time = start_of(&cal, w, eight(), at("2026-11-30 08:00"), false);
+        assert!(!on_time.passed_today);
+        let after = start_of(&cal, w, eight(), at("2026-11-30 08:01"), false);
+        assert!(after.passed_today);
+        assert_eq!(after.next, Some(at("2026-12-01 08:00")));
+        // Already delivered today: tomorrow, and nothing "passed".
+        let had = start_of(&cal, w, eight(), at("2026-11-30 07:00"), true);
+        assert!(!had.passed_today);
+        assert_eq!(had.next, Some(at("2026-12-01 08:00")));
+        // Friday evening: workdays go on Monday, everyday on Saturday.
+        let friday = at("2026-12-04 20:00");
+        assert_eq!(
+            start_of(&cal, w, eight(), friday, false).next,
+            Some(at("2026-12-07 08:00"))
+        );
+        assert_eq!(
+            start_of(&cal, DayRule::Everyday, eight(), friday, false).next,
+            Some(at("2026-12-05 08:00"))
+        );
+        // A Saturday is no delivery day under workdays: nothing "passed" today.
+        let saturday = start_of(&cal, w, eight(), at("2026-12-05 09:00"), false);
+        assert!(!saturday.passed_today);
+        assert_eq!(
+            saturday.next.map(|n| n.date()),
+            NaiveDate::from_ymd_opt(2026, 12, 7)
+        );
+    }
+}

@@ -1,0 +1,538 @@
+//! Every text the bot says to users, in one place: Simplified Chinese, Telegram HTML.
+//!
+//! Whatever comes from users or the database is escaped here.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::bot::access::{Refusal, Role};
+use crate::bot::command::{Audience, CommandName, Problem, SOURCE_MARK};
+use crate::calendar::DayRule;
+use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
+use crate::edition::{date_line, escape};
+use crate::store::State;
+
+/// Why a subscription is inactive, as stored and shown by `/status`.
+pub const REASON_UNSUBSCRIBED: &str = "管理员已退订";
+pub const REASON_REMOVED: &str = "机器人已被移出群组";
+pub const REASON_BLOCKED: &str = "用户已停用机器人";
+
+/// Characters of an item's text shown in `/list` and `/del`.
+const PREVIEW_CHARS: usize = 24;
+
+/// The command menu entry (setMyCommands): short, no markup.
+pub fn menu_description(name: CommandName) -> &'static str {
+    match name {
+        CommandName::Start => "开始使用",
+        CommandName::Help => "帮助与命令列表",
+        CommandName::Today => "今日提醒（预览）",
+        CommandName::Study => "逢会必学卡片",
+        CommandName::Status => "订阅状态",
+        CommandName::Subscribe => "订阅每日提醒，可加时间 HH:MM",
+        CommandName::Unsubscribe => "退订每日提醒",
+        CommandName::SetTime => "修改投递时间 HH:MM",
+        CommandName::SetDays => "设置投递日 workdays 或 everyday",
+        CommandName::Add => "添加条目：类别 文本——出处",
+        CommandName::List => "条目列表：[类别] [页码]",
+        CommandName::Edit => "修改条目：编号 文本",
+        CommandName::Del => "删除条目：编号",
+    }
+}
+
+/// How a command is written, for `/help`.
+fn usage(name: CommandName) -> String {
+    let args = match name {
+        CommandName::Subscribe => " [HH:MM]",
+        CommandName::SetTime => " HH:MM",
+        CommandName::SetDays => " workdays|everyday",
+        CommandName::Add => " 类别 文本[——出处]",
+        CommandName::List => " [类别] [页码]",
+        CommandName::Edit => " 编号 文本[——出处]",
+        CommandName::Del => " 编号",
+        _ => "",
+    };
+    format!("/{}{args}", name.as_str())
+}
+
+/// `/start` and `/help`: what the bot does and the commands `role` may use here.
+pub fn help(role: Role, private: bool) -> String {
+    let mut out = String::from(
+        "<b>纪律明镜·天天照</b>\n每个投递日早上向订阅的群发送政治、纪律、作风、廉政提醒和“第一议题”学习内容。\n",
+    );
+    let sections = [
+        (Audience::Anyone, "常用命令"),
+        (Audience::ChatAdmin, "订阅管理（群管理员）"),
+        (Audience::BotAdmin, "内容管理（机器人管理员，私聊使用）"),
+    ];
+    for (audience, title) in sections {
+        if !role.may(audience) {
+            continue;
+        }
+        out.push_str(&format!("\n<b>{title}</b>\n"));
+        for name in CommandName::ALL
+            .into_iter()
+            .filter(|c| c.audience() == audience && *c != CommandName::Start)
+        {
+            let line = format!("{} {}", usage(name), menu_description(name));
+            out.push_str(&escape(&line));
+            out.push('\n');
+        }
+    }
+    if role == Role::Member && !private {
+        out.push_str("\n群管理员发送 /subscribe 即可为本群订阅每日提醒。\n");
+    }
+    if role == Role::BotAdmin && !private {
+        out.push_str("\n内容管理命令请在与本机器人的私聊中使用。\n");
+    }
+    out.trim_end().to_string()
+}
+
+/// The bot was added to a group. `inactive`: the group had a subscription that was stopped.
+pub fn greeting(inactive: bool) -> String {
+    let mut out = String::from(
+        "您好！我是“纪律明镜·天天照”提醒机器人，每个投递日早上发送纪律提醒和“第一议题”学习内容。\n\
+         群管理员发送 /subscribe 即可订阅（可加时间，如 /subscribe 07:30）；发送 /help 查看全部命令。",
+    );
+    if inactive {
+        out.push_str("\n本群之前的订阅已停用，管理员发送 /subscribe 即可恢复。");
+    }
+    out
+}
+
+pub fn unknown_command(name: &str) -> String {
+    format!(
+        "未知命令 /{}。发送 /help 查看可用命令。",
+        escape(&preview(name))
+    )
+}
+
+pub fn refused(why: Refusal) -> String {
+    match why {
+        Refusal::NotChatAdmin => "此命令仅限本群管理员使用。",
+        Refusal::NotBotAdmin => "此命令仅限机器人管理员使用。",
+        Refusal::PrivateOnly => "内容管理命令请在与本机器人的私聊中使用。",
+        Refusal::Unverified => "暂时无法确认您的管理员身份，请稍后再试。",
+    }
+    .to_string()
+}
+
+pub fn internal_error() -> String {
+    "处理出错，请稍后再试。".to_string()
+}
+
+/// A command with bad or missing arguments.
+pub fn problem(command: CommandName, problem: &Problem) -> String {
+    // What the user typed may be long: a message must stay within Telegram's limit.
+    let quoted = |s: &str| format!("“{}”", escape(&preview(s)));
+    match problem {
+        Problem::MissingTime => format!("请给出时间，例如 /{} 07:30。", command.as_str()),
+        Problem::BadTime(s) => format!(
+            "时间格式不正确：{}。请用 24 小时制 HH:MM，例如 07:30。",
+            quoted(s)
+        ),
+        Problem::MissingDays => {
+            "请给出投递日：/setdays workdays（工作日）或 /setdays everyday（每天）。".to_string()
+        }
+        Problem::BadDays(s) => format!(
+            "无法识别投递日 {}。请用 workdays（工作日）或 everyday（每天）。",
+            quoted(s)
+        ),
+        Problem::MissingCategory => format!(
+            "请给出类别，例如 /add 廉政 文本。可用类别：{}。",
+            Category::all_names()
+        ),
+        Problem::UnknownCategory(s) => format!(
+            "没有 {} 这个类别。可用类别：{}。",
+            quoted(s),
+            Category::all_names()
+        ),
+        Problem::MissingText if command == CommandName::Add => {
+            "请给出条目文本（/add 类别 文本），或回复一条消息发送 /add 类别。".to_string()
+        }
+        Problem::MissingText => "请给出新的文本，例如 /edit 12 新文本。".to_string(),
+        Problem::MissingId => format!("请给出条目编号，例如 /{} 12。", command.as_str()),
+        Problem::BadId(s) => format!(
+            "条目编号不正确：{}。编号是数字，例如 12 或 #12。",
+            quoted(s)
+        ),
+        Problem::BadPage(s) => format!("页码不正确：{}。页码从 1 开始。", quoted(s)),
+    }
+}
+
+/// An item text that breaks the rules of SPEC §4.
+pub fn bad_text(e: &TextError) -> String {
+    match e {
+        TextError::Empty => "文本不能为空。".to_string(),
+        TextError::TooLong(n) => format!("文本有 {n} 个字，最多 {MAX_TEXT_CHARS} 个字。"),
+        TextError::SourceTooLong(n) => {
+            format!("出处有 {n} 个字，最多 {MAX_SOURCE_CHARS} 个字。")
+        }
+        TextError::SourceMissing(c) => {
+            format!("{c}类条目须注明出处：在文本后加“{SOURCE_MARK}出处”。")
+        }
+    }
+}
+
+pub fn replied_message_has_no_text() -> String {
+    "被回复的消息没有文字，无法添加。".to_string()
+}
+
+// ---- items -------------------------------------------------------------------------------
+
+pub fn added(item: &Item) -> String {
+    format!("已添加 #{}（{}）", item.id, item.category)
+}
+
+pub fn edited(item: &Item) -> String {
+    format!(
+        "已修改 #{}（{}）。当日已生成的内容不变，修改从下一期起生效。",
+        item.id, item.category
+    )
+}
+
+pub fn deleted(item: &Item) -> String {
+    format!(
+        "已删除 #{}（{}）：{}",
+        item.id,
+        item.category,
+        escape(&preview(&item.text))
+    )
+}
+
+pub fn no_such_item(id: u64) -> String {
+    format!("没有 #{id} 这一条。发送 /list 查看条目编号。")
+}
+
+/// One page of `/list`. `page` counts from 1 and is within `1..=pages`.
+pub fn item_page(
+    items: &[&Item],
+    category: Option<Category>,
+    page: usize,
+    pages: usize,
+    total: usize,
+) -> String {
+    let scope = category.map_or(String::new(), |c| format!("（{c}）"));
+    let mut out = format!("<b>条目{scope}</b> 共 {total} 条，第 {page}/{pages} 页\n");
+    for item in items {
+        out.push_str(&format!(
+            "#{} {} {}\n",
+            item.id,
+            item.category,
+            escape(&preview(&item.text))
+        ));
+    }
+    if page < pages {
+        let cat = category.map_or(String::new(), |c| format!(" {c}"));
+        out.push_str(&format!("下一页：/list{cat} {}", page + 1));
+    }
+    out.trim_end().to_string()
+}
+
+pub fn no_items(category: Option<Category>) -> String {
+    match category {
+        Some(c) => format!("暂无{c}类条目。"),
+        None => "暂无条目。".to_string(),
+    }
+}
+
+pub fn no_such_page(page: usize, pages: usize) -> String {
+    format!("没有第 {page} 页，共 {pages} 页。")
+}
+
+/// The start of a text on one line, with "…" when cut.
+fn preview(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let mut chars = flat.chars();
+    let head: String = chars.by_ref().take(PREVIEW_CHARS).collect();
+    if chars.next().is_some() {
+        head + "…"
+    } else {
+        head
+    }
+}
+
+// ---- editions ------------------------------------------------------------------------------
+
+pub fn edition_empty() -> String {
+    "内容库暂无条目，今日没有内容。".to_string()
+}
+
+pub fn no_study_items() -> String {
+    "内容库暂无学习条目（习语、法规、经典）。".to_string()
+}
+
+// ---- subscriptions ---------------------------------------------------------------------------
+
+/// "本群" in groups, "本会话" in a private chat.
+fn here(private: bool) -> &'static str {
+    if private { "本会话" } else { "本群" }
+}
+
+/// "08:00", or "08:00:30" when seconds are set.
+pub fn clock(t: NaiveTime) -> String {
+    if t.format("%S").to_string() == "00" {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%H:%M:%S").to_string()
+    }
+}
+
+/// A subscription's time or day rule, marked when it follows the config's default.
+pub fn time_label(own: Option<NaiveTime>, default: NaiveTime) -> String {
+    match own {
+        Some(t) => clock(t),
+        None => format!("{}（默认）", clock(default)),
+    }
+}
+
+pub fn days_label(own: Option<DayRule>, default: DayRule) -> String {
+    match own {
+        Some(d) => d.label().to_string(),
+        None => format!("{}（默认）", default.label()),
+    }
+}
+
+/// When deliveries start, for a new or reactivated subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Start {
+    /// Today is a delivery day and its time has passed.
+    pub passed_today: bool,
+    pub next: Option<NaiveDateTime>,
+    pub today: NaiveDate,
+}
+
+fn next_line(next: Option<NaiveDateTime>, today: NaiveDate) -> String {
+    match next {
+        Some(at) if at.date() == today => format!("下次投递：今天 {}", clock(at.time())),
+        Some(at) => format!("下次投递：{} {}", date_line(at.date()), clock(at.time())),
+        None => "下次投递：一年内没有投递日。".to_string(),
+    }
+}
+
+/// "今天的投递时间已过，将从明天开始。" when so, and the next delivery.
+fn start_lines(start: Start) -> String {
+    let mut out = String::new();
+    if start.passed_today {
+        out.push_str("今天的投递时间已过，将从明天开始。\n");
+    }
+    out.push_str(&next_line(start.next, start.today));
+    out
+}
+
+/// `/subscribe` that started (`again`: restarted) deliveries.
+pub fn subscribed(private: bool, again: bool, time: &str, days: &str, start: Start) -> String {
+    let verb = if again {
+        "已恢复订阅"
+    } else {
+        "已订阅"
+    };
+    format!(
+        "{verb}，{}将收到每日“纪律明镜·天天照”提醒。\n投递时间：{time}\n投递日：{days}\n{}",
+        here(private),
+        start_lines(start)
+    )
+}
+
+/// `/subscribe` on an active subscription; `time_changed` when a new time was given.
+pub fn already_subscribed(
+    private: bool,
+    time_changed: bool,
+    time: &str,
+    days: &str,
+    start: Start,
+) -> String {
+    let first = if time_changed {
+        format!("{}已订阅，投递时间已改为 {time}。", here(private))
+    } else {
+        format!("{}已订阅。", here(private))
+    };
+    format!(
+        "{first}\n投递时间：{time}\n投递日：{days}\n{}",
+        start_lines(start)
+    )
+}
+
+pub fn unsubscribed(private: bool) -> String {
+    format!(
+        "已退订，{}不再收到每日提醒。需要时发送 /subscribe 重新订阅。",
+        here(private)
+    )
+}
+
+pub fn not_subscribed(private: bool) -> String {
+    format!("{}尚未订阅。发送 /subscribe 即可订阅。", here(private))
+}
+
+pub fn time_set(time: &str) -> String {
+    format!("投递时间已改为 {time}。")
+}
+
+pub fn days_set(days: &str) -> String {
+    format!("投递日已改为{days}。")
+}
+
+/// A change of an active (`start` is `Some`) or stopped subscription.
+pub fn changed(done: &str, start: Option<Start>) -> String {
+    match start {
+        Some(start) => format!("{done}\n{}", start_lines(start)),
+        None => format!("{done}\n订阅当前已停用，发送 /subscribe 恢复。"),
+    }
+}
+
+/// A chat's newest delivery record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastDelivery {
+    /// Local date and time it was due.
+    pub due: NaiveDateTime,
+    pub state: State,
+    pub error: Option<String>,
+}
+
+fn last_delivery(d: &LastDelivery) -> String {
+    let when = format!("{} {}", date_line(d.due.date()), clock(d.due.time()));
+    let what = match d.state {
+        State::Sent => "已送达".to_string(),
+        State::Pending => "发送中".to_string(),
+        State::Missed => "错过（机器人当时未运行）".to_string(),
+        State::Failed => match &d.error {
+            Some(e) => format!("失败：{}", escape(e)),
+            None => "失败".to_string(),
+        },
+    };
+    format!("{when}，{what}")
+}
+
+/// What `/status` shows of a chat's subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusView {
+    pub private: bool,
+    /// `None`: never subscribed; `Some(None)`: active; `Some(Some(reason))`: inactive.
+    pub state: Option<Option<String>>,
+    pub time: String,
+    pub days: String,
+    pub next: Option<NaiveDateTime>,
+    pub today: NaiveDate,
+    pub last_delivery: Option<LastDelivery>,
+}
+
+pub fn status(v: &StatusView) -> String {
+    let state = match &v.state {
+        None => "未订阅".to_string(),
+        Some(None) => "已订阅".to_string(),
+        Some(Some(reason)) => format!("已停用（{}）", escape(reason)),
+    };
+    let mut out = format!("<b>{}订阅状态</b>\n状态：{state}\n", here(v.private));
+    if v.state.is_none() {
+        out.push_str("发送 /subscribe 即可订阅。");
+        return out;
+    }
+    out.push_str(&format!("投递时间：{}\n投递日：{}\n", v.time, v.days));
+    if v.state == Some(None) {
+        out.push_str(&next_line(v.next, v.today));
+        out.push('\n');
+    }
+    let last = v
+        .last_delivery
+        .as_ref()
+        .map_or("暂无记录".to_string(), last_delivery);
+    out.push_str(&format!("最近投递：{last}"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn item(text: &str) -> Item {
+        Item {
+            id: 12,
+            key: None,
+            category: Category::Integrity,
+            text: text.into(),
+            source: None,
+            dates: vec![],
+            added_by: Some(1),
+            added_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            edited_by: None,
+            edited_at: None,
+        }
+    }
+
+    #[test]
+    fn user_text_is_escaped_everywhere() {
+        let i = item("<b>x</b> & y");
+        assert!(deleted(&i).contains("&lt;b&gt;x&lt;/b&gt; &amp; y"));
+        assert!(item_page(&[&i], None, 1, 1, 1).contains("&lt;b&gt;"));
+        assert!(
+            problem(CommandName::Add, &Problem::UnknownCategory("<x>".into()))
+                .contains("&lt;x&gt;")
+        );
+        assert!(unknown_command("a<b").contains("a&lt;b"));
+    }
+
+    #[test]
+    fn echoed_input_is_short() {
+        let long = "x".repeat(5000);
+        assert!(
+            problem(CommandName::SetTime, &Problem::BadTime(long))
+                .chars()
+                .count()
+                < 100
+        );
+    }
+
+    #[test]
+    fn previews_are_one_line_and_cut() {
+        assert_eq!(preview("一\n二"), "一 二");
+        let long = "字".repeat(30);
+        assert_eq!(preview(&long), format!("{}…", "字".repeat(24)));
+    }
+
+    #[test]
+    fn help_lists_what_the_role_may_use() {
+        let member = help(Role::Member, false);
+        assert!(
+            member.contains("/today") && !member.contains("/settime") && !member.contains("/add")
+        );
+        let admin = help(Role::ChatAdmin, false);
+        assert!(admin.contains("/settime HH:MM") && !admin.contains("/add"));
+        let bot_admin = help(Role::BotAdmin, true);
+        assert!(bot_admin.contains("/add 类别") && bot_admin.contains("/del 编号"));
+    }
+
+    #[test]
+    fn status_shows_the_last_delivery() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let mut v = StatusView {
+            private: false,
+            state: Some(None),
+            time: "08:00（默认）".into(),
+            days: "每天".into(),
+            next: Some(day.succ_opt().unwrap().and_hms_opt(8, 0, 0).unwrap()),
+            today: day,
+            last_delivery: None,
+        };
+        let s = status(&v);
+        assert!(s.contains("下次投递：2026年12月1日 星期二 08:00"), "{s}");
+        assert!(s.ends_with("最近投递：暂无记录"), "{s}");
+        v.last_delivery = Some(LastDelivery {
+            due: day.and_hms_opt(8, 0, 0).unwrap(),
+            state: State::Failed,
+            error: Some("Forbidden: <kicked>".into()),
+        });
+        let s = status(&v);
+        assert!(
+            s.ends_with("最近投递：2026年11月30日 星期一 08:00，失败：Forbidden: &lt;kicked&gt;"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn clock_shows_seconds_only_when_set() {
+        assert_eq!(clock(NaiveTime::from_hms_opt(8, 0, 0).unwrap()), "08:00");
+        assert_eq!(clock(NaiveTime::from_hms_opt(8, 0, 5).unwrap()), "08:00:05");
+    }
+}

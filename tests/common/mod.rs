@@ -1,0 +1,268 @@
+//! Shared helpers of the end-to-end tests: the real `mingjing` binary against a fake Bot API
+//! on 127.0.0.1, each test in its own temporary folder (config, database, logs).
+
+#![allow(dead_code)] // each test file uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fakeapi::{ChatSpec, FakeApi, Options, Sent, UserSpec};
+use mingjing::store::Store;
+use serde_json::Value;
+
+/// The bot token the tests run with; no log line may contain it.
+pub const TOKEN: &str = "123456:TEST-SECRET-TOKEN";
+/// A bot admin (in `config.admins`).
+pub const BOT_ADMIN: i64 = 42;
+/// The bot's username at the fake.
+pub const USERNAME: &str = "mingjing_bot";
+/// How long anything the bot does may take before a test fails.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub fn admin() -> UserSpec {
+    UserSpec::new(BOT_ADMIN, "管理员")
+}
+
+/// The private chat with the bot admin.
+pub fn admin_chat() -> ChatSpec {
+    ChatSpec::private_with(&admin())
+}
+
+/// How a test wants the bot set up.
+#[derive(Default)]
+pub struct Setup {
+    /// `reminders/*.toml` files as (name, contents); `None`: the built-in library.
+    pub reminders: Option<Vec<(&'static str, String)>>,
+    /// TOML appended to the config (e.g. a `[schedule]` table).
+    pub schedule: Option<String>,
+    /// The Bot API URL instead of the fake's.
+    pub api_url: Option<String>,
+    /// `RUST_LOG` of the bot (default `info`).
+    pub log: Option<&'static str>,
+}
+
+/// The running bot, its fake Bot API and its folder.
+pub struct Harness {
+    pub fake: FakeApi,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    api_url: String,
+    log: &'static str,
+    child: Option<Child>,
+    launches: usize,
+}
+
+impl Harness {
+    /// The bot with the built-in library and `days = "everyday"`, ready for updates.
+    pub async fn start() -> Harness {
+        Harness::start_with(Setup::default()).await
+    }
+
+    pub async fn start_with(setup: Setup) -> Harness {
+        let fake = FakeApi::start(Options {
+            // Replies to one private chat come faster than Telegram's 1/s; the bot's answers
+            // are not what the limits are about.
+            limits: false,
+            ..Options::default()
+        })
+        .await;
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut config = format!(
+            "[telegram]\nadmins = [{BOT_ADMIN}]\n\n[storage]\npath = \"db\"\n\n{}\n",
+            setup
+                .schedule
+                .unwrap_or_else(|| "[schedule]\ndays = \"everyday\"".into())
+        );
+        if let Some(files) = &setup.reminders {
+            let folder = dir.path().join("reminders");
+            std::fs::create_dir(&folder).unwrap();
+            for (name, text) in files {
+                std::fs::write(folder.join(name), text).unwrap();
+            }
+            config.push_str("\n[content]\ndir = \"reminders\"\n");
+        }
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, config).unwrap();
+        let api_url = setup.api_url.unwrap_or_else(|| fake.url());
+        let mut h = Harness {
+            fake,
+            dir,
+            config: path,
+            api_url,
+            log: setup.log.unwrap_or("info"),
+            child: None,
+            launches: 0,
+        };
+        h.launch().await;
+        h
+    }
+
+    /// Starts the binary (again, after [`Harness::stop`]) and waits until it polls for updates.
+    pub async fn launch(&mut self) {
+        assert!(self.child.is_none(), "the bot is already running");
+        self.launches += 1;
+        let polls_before = self.fake.requests_of("getUpdates").len();
+        let stderr = std::fs::File::create(self.stderr_path()).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_mingjing"))
+            .arg("run")
+            .arg("--config")
+            .arg(&self.config)
+            .current_dir(self.dir.path())
+            .env("TELOXIDE_TOKEN", TOKEN)
+            .env("TELOXIDE_API_URL", &self.api_url)
+            .env_remove("MINGJING_CONFIG")
+            .env("RUST_LOG", self.log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("the binary starts");
+        self.child = Some(child);
+        if self.api_url == self.fake.url() {
+            let ready = poll_until(PATIENCE, || {
+                self.fake.requests_of("getUpdates").len() > polls_before
+            })
+            .await;
+            assert!(
+                ready,
+                "the bot never polled for updates:\n{}",
+                self.stderr()
+            );
+        }
+    }
+
+    /// Pushes an update and returns the one message the bot sends in answer.
+    pub async fn answer(&self, update: Value) -> Sent {
+        let before = self.fake.sent_count();
+        self.fake.push_update(update);
+        let sent = self.fake.wait_for_sent(before + 1, PATIENCE).await;
+        assert!(
+            sent.len() > before,
+            "no answer from the bot:\n{}",
+            self.stderr()
+        );
+        sent[before].clone()
+    }
+
+    /// The text of the answer to `text` from `from` in `chat`.
+    pub async fn say(&self, chat: &ChatSpec, from: &UserSpec, text: &str) -> String {
+        let sent = self.answer(FakeApi::text_message(chat, from, text)).await;
+        assert_eq!(sent.chat_id, chat.id, "answered in another chat");
+        sent.text.unwrap_or_default()
+    }
+
+    /// Pushes an update that must get no answer: `/help` from `from` in `chat` follows it, and
+    /// the only answer must be to that (updates of one chat are handled in order).
+    pub async fn silent(&self, update: Value, chat: &ChatSpec, from: &UserSpec) {
+        let before = self.fake.sent_count();
+        self.fake.push_update(update);
+        let probe = self.say(chat, from, "/help").await;
+        assert!(probe.contains("纪律明镜"), "{probe}");
+        let sent = self.fake.sent();
+        assert_eq!(
+            sent.len(),
+            before + 1,
+            "unexpected answer: {:?}",
+            sent[before].text
+        );
+    }
+
+    /// Stops the bot with SIGTERM; it must exit 0 within 10 s, and its log must not hold the
+    /// token.
+    pub async fn stop(&mut self) {
+        let mut child = self.child.take().expect("the bot runs");
+        terminate(&child);
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the bot did not stop within 10 s of SIGTERM:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let log = self.stderr();
+        assert!(status.success(), "exit {status}:\n{log}");
+        assert!(!log.contains(TOKEN), "the token is in the log:\n{log}");
+    }
+
+    /// The database, opened after [`Harness::stop`].
+    pub fn store(&self) -> Store {
+        assert!(
+            self.child.is_none(),
+            "stop the bot before opening its database"
+        );
+        Store::open(&self.dir.path().join("db")).expect("the database opens")
+    }
+
+    /// Everything the current or last run wrote to stderr.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr_path()).unwrap_or_default()
+    }
+
+    fn stderr_path(&self) -> PathBuf {
+        self.dir
+            .path()
+            .join(format!("stderr-{}.log", self.launches))
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Sends SIGTERM, like `docker stop`.
+pub fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// Polls `ready` every 20 ms until it holds or `timeout` passes; returns whether it held.
+pub async fn poll_until(timeout: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ready() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The item id in an answer such as "已添加 #12（廉政）".
+pub fn id_in(answer: &str) -> u64 {
+    let rest = &answer[answer
+        .find('#')
+        .unwrap_or_else(|| panic!("no id in {answer:?}"))
+        + 1..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no id in {answer:?}"))
+}
+
+/// Today in Asia/Shanghai (the tests' time zone).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+}

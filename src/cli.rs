@@ -15,6 +15,7 @@ use crate::bot::{self, App};
 use crate::calendar::Calendar;
 use crate::config::{Config, Env};
 use crate::content::{self, Library};
+use crate::deliver::Engine;
 use crate::edition;
 use crate::schedule;
 use crate::store::{Document, Store};
@@ -75,21 +76,71 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
     }
     let (library, calendar) = load_content(&config)?;
     let store = open_store(&config, &library)?;
-    let bot = telegram::client(&config);
-    let app = Arc::new(App::new(config, store.clone(), calendar));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    // The engine starts its group-commit task when it is made.
+    let entered = runtime.enter();
+    let bot = telegram::client(&config);
+    let mut app = App::new(config, store.clone(), calendar);
+    let sender = telegram::TelegramSender::new(bot.clone(), app.config.token.clone());
+    let engine = Engine::new(
+        store.clone(),
+        sender,
+        app.config.clone(),
+        app.calendar.clone(),
+        Arc::new(Utc::now),
+    );
+    app.engine = Some(engine.clone());
+    let app = Arc::new(app);
+    drop(entered);
     let served = runtime.block_on(async {
         let shutdown = shutdown_signal().context("cannot listen for SIGTERM")?;
-        bot::serve(app, bot, shutdown).await
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let watchdog_store = store.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+            hard_deadline(watchdog_store);
+        });
+        let delivering = tokio::spawn({
+            let engine = engine.clone();
+            let changed = app.changed.clone();
+            async move { engine.run(changed).await }
+        });
+        let mut rx = stop_rx.clone();
+        let stopped = async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let served = bot::serve(app, bot, stopped).await;
+        // The bot stopped (a signal, or a refused token): let sends in flight finish, and
+        // leave the rest pending for the next start.
+        engine.stop(SEND_GRACE).await;
+        let _ = delivering.await;
+        served
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
     store.flush()?;
     served?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long sends in flight may take to finish after a stop signal.
+const SEND_GRACE: Duration = Duration::from_secs(6);
+/// The latest a stop signal ends the process, whatever is still running.
+const HARD_DEADLINE: Duration = Duration::from_millis(9500);
+
+/// Ends the process after [`HARD_DEADLINE`], having flushed the database, in case
+/// something hangs during shutdown.
+fn hard_deadline(store: Store) {
+    std::thread::spawn(move || {
+        std::thread::sleep(HARD_DEADLINE);
+        tracing::warn!("shutdown took too long; exiting now");
+        let _ = store.flush();
+        std::process::exit(0);
+    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM (`docker stop`). The handlers are installed at once, so a

@@ -8,8 +8,10 @@ use crate::bot::access::{Refusal, Role};
 use crate::bot::command::{Audience, CommandName, Problem, SOURCE_MARK};
 use crate::calendar::DayRule;
 use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
+use crate::deliver::{PushReport, Stats};
 use crate::edition::{date_line, escape};
 use crate::store::State;
+use chrono_tz::Tz;
 
 /// Why a subscription is inactive, as stored and shown by `/status`.
 pub const REASON_UNSUBSCRIBED: &str = "管理员已退订";
@@ -35,6 +37,8 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::List => "条目列表：[类别] [页码]",
         CommandName::Edit => "修改条目：编号 文本",
         CommandName::Del => "删除条目：编号",
+        CommandName::PushNow => "立即向未投递的订阅推送今日提醒",
+        CommandName::Stats => "投递统计",
     }
 }
 
@@ -439,6 +443,78 @@ pub fn status(v: &StatusView) -> String {
         .map_or("暂无记录".to_string(), last_delivery);
     out.push_str(&format!("最近投递：{last}"));
     out
+}
+
+// ---- delivery ------------------------------------------------------------------------------
+
+pub fn pushed(r: &PushReport) -> String {
+    if r.empty {
+        return "内容库暂无条目，无法推送。请先用 /add 添加内容。".to_string();
+    }
+    let mut out = format!("已开始推送：{} 个订阅。", r.queued);
+    if r.already_sent > 0 {
+        out += &format!("\n今日已送达、不再重复：{} 个。", r.already_sent);
+    }
+    if r.in_progress > 0 {
+        out += &format!("\n正在投递中：{} 个。", r.in_progress);
+    }
+    if r.queued == 0 && r.in_progress == 0 {
+        out = format!("所有订阅今日均已送达（{} 个），无需推送。", r.already_sent);
+    }
+    out
+}
+
+pub fn stats(s: &Stats, tz: Tz) -> String {
+    let mut out = String::from("<b>投递统计</b>\n");
+    out += &format!("订阅：有效 {}，已停用 {}\n", s.active, s.inactive);
+    out += &format!(
+        "今日：已送达 {}，待投递 {}，失败 {}，错过 {}\n",
+        s.sent, s.pending, s.failed, s.missed
+    );
+    let items: Vec<String> = Category::ALL
+        .iter()
+        .map(|c| format!("{} {}", c.name(), s.items.get(c).copied().unwrap_or(0)))
+        .collect();
+    out += &format!("条目：{}\n", items.join("，"));
+    out += &match s.next {
+        Some(t) => format!(
+            "下次投递：{}",
+            t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
+        ),
+        None => "下次投递：暂无（没有有效订阅）".to_string(),
+    };
+    out
+}
+
+/// The most failed chats listed in one summary.
+const LISTED: usize = 10;
+
+pub fn delivery_failures(failures: &[(i64, String)], deactivated: usize) -> String {
+    let mut out = format!(
+        "⚠️ <b>投递异常</b>：本次有 {} 个群组未能送达。\n",
+        failures.len()
+    );
+    for (chat, reason) in failures.iter().take(LISTED) {
+        out += &format!("· <code>{chat}</code>：{}\n", escape(reason));
+    }
+    if failures.len() > LISTED {
+        out += &format!("……另有 {} 个\n", failures.len() - LISTED);
+    }
+    if deactivated > 0 {
+        out += &format!("另有 {deactivated} 个群组已移除机器人或不存在，订阅已停用。\n");
+    }
+    out += "详情请发送 /stats 查看。";
+    out
+}
+
+pub fn edition_has_no_items(date: NaiveDate) -> String {
+    format!("⚠️ {date} 的提醒未发送：内容库中没有任何条目。请用 /add 添加内容。")
+}
+
+pub fn calendar_unknown(year: i32) -> String {
+    format!(
+        "⚠️ 尚未载入 {year} 年的法定节假日安排。在补充之前，将按周一至周五（除元旦、劳动节、国庆节固定假日外）投递。请运维人员在 schedule.calendar 指定的文件中补充该年安排。"
+    )
 }
 
 #[cfg(test)]

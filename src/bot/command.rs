@@ -39,11 +39,13 @@ pub enum CommandName {
     List,
     Edit,
     Del,
+    PushNow,
+    Stats,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 13] = [
+    pub const ALL: [CommandName; 15] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -57,6 +59,8 @@ impl CommandName {
         CommandName::List,
         CommandName::Edit,
         CommandName::Del,
+        CommandName::PushNow,
+        CommandName::Stats,
     ];
 
     /// The name as typed after the slash.
@@ -75,6 +79,8 @@ impl CommandName {
             CommandName::List => "list",
             CommandName::Edit => "edit",
             CommandName::Del => "del",
+            CommandName::PushNow => "pushnow",
+            CommandName::Stats => "stats",
         }
     }
 
@@ -96,9 +102,12 @@ impl CommandName {
             | CommandName::Unsubscribe
             | CommandName::SetTime
             | CommandName::SetDays => Audience::ChatAdmin,
-            CommandName::Add | CommandName::List | CommandName::Edit | CommandName::Del => {
-                Audience::BotAdmin
-            }
+            CommandName::Add
+            | CommandName::List
+            | CommandName::Edit
+            | CommandName::Del
+            | CommandName::PushNow
+            | CommandName::Stats => Audience::BotAdmin,
         }
     }
 }
@@ -164,6 +173,8 @@ pub enum Command {
     Del {
         id: u64,
     },
+    PushNow,
+    Stats,
 }
 
 /// What is wrong with a command's arguments.
@@ -219,6 +230,8 @@ impl Command {
             Command::List { .. } => CommandName::List,
             Command::Edit { .. } => CommandName::Edit,
             Command::Del { .. } => CommandName::Del,
+            Command::PushNow => CommandName::PushNow,
+            Command::Stats => CommandName::Stats,
         }
     }
 
@@ -265,6 +278,8 @@ impl Command {
             CommandName::Today => Command::Today,
             CommandName::Study => Command::Study,
             CommandName::Status => Command::Status,
+            CommandName::PushNow => Command::PushNow,
+            CommandName::Stats => Command::Stats,
             CommandName::Subscribe => Command::Subscribe {
                 time: match args {
                     "" => None,
@@ -537,10 +552,12 @@ mod tests {
                     Problem::BadId("99999999999999999999999".into()),
                 ),
             ),
+            ("/pushnow", Ok(Some(Command::PushNow))),
+            ("/stats@mingjing_bot", Ok(Some(Command::Stats))),
             (
-                "/pushnow",
+                "/report",
                 Err(CommandError::Unknown {
-                    name: "pushnow".into(),
+                    name: "report".into(),
                     addressed: false,
                 }),
             ),
@@ -596,6 +613,8 @@ mod tests {
             ),
             Command::Edit { id, text } => ("edit", vec![format!("#{id}"), item(text)]),
             Command::Del { id } => ("del", vec![id.to_string()]),
+            Command::PushNow => ("pushnow", vec![]),
+            Command::Stats => ("stats", vec![]),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {
@@ -634,6 +653,8 @@ mod tests {
             Just(Command::Today),
             Just(Command::Study),
             Just(Command::Status),
+            Just(Command::PushNow),
+            Just(Command::Stats),
             proptest::option::of(any_time()).prop_map(|time| Command::Subscribe { time }),
             any_time().prop_map(|time| Command::SetTime { time }),
             proptest::sample::select(vec![DayRule::Workdays, DayRule::Everyday])

@@ -170,6 +170,22 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
             with_store(app, move |app| library::edit(app, by, id, &text)).await
         }
         Command::Del { id } => with_store(app, move |app| library::delete(app, id)).await,
+        Command::PushNow => {
+            with_store(app, |app| match &app.engine {
+                Some(engine) => engine.push_now().map(|r| replies::pushed(&r)),
+                None => Ok(replies::internal_error()),
+            })
+            .await
+        }
+        Command::Stats => {
+            with_store(app, |app| match &app.engine {
+                Some(engine) => engine
+                    .stats()
+                    .map(|s| replies::stats(&s, app.config.timezone)),
+                None => Ok(replies::internal_error()),
+            })
+            .await
+        }
     };
     done.unwrap_or_else(|e| {
         tracing::error!(chat_id, error = %e, "a command failed");

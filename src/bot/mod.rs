@@ -34,9 +34,10 @@ use tokio::sync::{Notify, watch};
 
 use crate::calendar::Calendar;
 use crate::config::{Config, Token};
+use crate::deliver::Engine;
 use crate::replies;
 use crate::store::Store;
-use crate::telegram::describe;
+use crate::telegram::{TelegramSender, describe};
 use command::{Audience, CommandName};
 
 /// Seconds a `getUpdates` long poll waits for updates.
@@ -56,6 +57,8 @@ pub struct App {
     pub changed: Arc<Notify>,
     /// The current time; only tests pass anything but [`Utc::now`].
     pub clock: fn() -> DateTime<Utc>,
+    /// The delivery engine, for `/pushnow` and `/stats` (absent in handler unit tests).
+    pub engine: Option<Engine<TelegramSender>>,
 }
 
 impl App {
@@ -66,6 +69,7 @@ impl App {
             calendar: Arc::new(calendar),
             changed: Arc::new(Notify::new()),
             clock: Utc::now,
+            engine: None,
         }
     }
 

@@ -8,7 +8,6 @@
 
 mod flusher;
 pub mod limiter;
-mod notices;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -22,6 +21,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::content::Category;
+use crate::replies;
 use crate::schedule::{self, Due};
 use crate::store::{self, Delivery, State, Store, Subscription};
 use crate::telegram::{Outgoing, SendError, Sender};
@@ -305,7 +305,7 @@ impl<S: Sender> Engine<S> {
                 return;
             }
             let _ = self.inner.store.set_meta_flag(&flag);
-            self.tell_admins(notices::calendar_unknown(year));
+            self.tell_admins(replies::calendar_unknown(year));
         }
     }
 
@@ -451,7 +451,7 @@ impl<S: Sender> Engine<S> {
             self.inner.store.put_deliveries(&records)?;
             self.inner.store.flush()?;
             tracing::error!(%date, "the edition has no items: nothing sent");
-            self.tell_admins(notices::no_items(date));
+            self.tell_admins(replies::edition_has_no_items(date));
             return Ok(false);
         }
         for r in &mut records {
@@ -716,7 +716,7 @@ impl<S: Sender> Engine<S> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len();
-        self.tell_admins(notices::delivery_failures(&failures, deactivated));
+        self.tell_admins(replies::delivery_failures(&failures, deactivated));
     }
 
     fn tell_admins(&self, html: String) {

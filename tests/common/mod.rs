@@ -4,6 +4,8 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use std::path::{Path, PathBuf};
+
+use chrono::Datelike;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -82,6 +84,19 @@ impl Harness {
             }
             config.push_str("\n[content]\ndir = \"reminders\"\n");
         }
+        // Next year's holiday arrangement, so that from December on the bot does not send
+        // admins its one-time "unknown year" warning in the middle of a test.
+        let next_year = chrono::Utc::now().year() + 1;
+        std::fs::write(
+            dir.path().join("next-year.toml"),
+            format!("[[year]]\nyear = {next_year}\n"),
+        )
+        .unwrap();
+        let config = config.replacen(
+            "[schedule]\n",
+            "[schedule]\ncalendar = \"next-year.toml\"\n",
+            1,
+        );
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
         let api_url = setup.api_url.unwrap_or_else(|| fake.url());
@@ -190,6 +205,13 @@ impl Harness {
         assert!(!log.contains(TOKEN), "the token is in the log:\n{log}");
     }
 
+    /// Kills the bot with SIGKILL, as a crash or an OOM kill would.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("the bot runs");
+        child.kill().expect("the bot can be killed");
+        let _ = child.wait();
+    }
+
     /// The database, opened after [`Harness::stop`].
     pub fn store(&self) -> Store {
         assert!(
@@ -265,4 +287,34 @@ pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now()
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive()
+}
+
+/// A group subscription at `time` (Shanghai), every day, as if made at `changed_at`.
+pub fn group_subscription(
+    chat_id: i64,
+    time: chrono::NaiveTime,
+    changed_at: chrono::DateTime<chrono::Utc>,
+) -> mingjing::store::Subscription {
+    mingjing::store::Subscription {
+        chat_id,
+        title: format!("测试群{chat_id}"),
+        kind: "group".into(),
+        time: Some(time),
+        days: Some(mingjing::calendar::DayRule::Everyday),
+        active: true,
+        reason: None,
+        subscribed_by: BOT_ADMIN,
+        subscribed_at: changed_at,
+        changed_at,
+        checkin: true,
+    }
+}
+
+/// The Shanghai wall-clock time `offset` from now, to the second.
+pub fn local_time_in(offset: chrono::Duration) -> chrono::NaiveTime {
+    use chrono::Timelike;
+    let t = (chrono::Utc::now() + offset)
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .time();
+    t.with_nanosecond(0).unwrap_or(t)
 }

@@ -1,0 +1,335 @@
+//! The morning push end to end: the real binary against the fake Bot API, with Telegram's
+//! limits, faults, kills and restarts. Subscriptions are due a few seconds ahead and run
+//! every day, so the tests pass on any date; timings have generous slack.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::{Harness, PATIENCE, Setup, admin, admin_chat, group_subscription, local_time_in};
+use fakeapi::Fault;
+use mingjing::store::{Document, State, Subscription};
+
+/// Stops the bot, imports `subs` with `mingjing import` (as an operator would restore a
+/// backup), and starts the bot again.
+async fn with_subscriptions(h: &mut Harness, subs: Vec<Subscription>) {
+    h.stop().await;
+    let doc = Document {
+        format: 1,
+        next_id: 1,
+        subscriptions: subs,
+        ..Document::default()
+    };
+    let file = h.path().join("subscriptions.toml");
+    std::fs::write(&file, toml::to_string(&doc).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mingjing"))
+        .args(["import", file.to_str().unwrap(), "--config"])
+        .arg(&h.config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    h.launch().await;
+}
+
+/// `n` groups, ids -1001 … , due at `time`, subscribed yesterday.
+fn groups(n: i64, time: chrono::NaiveTime) -> Vec<Subscription> {
+    let yesterday = Utc::now() - chrono::Duration::days(1);
+    (1..=n)
+        .map(|i| group_subscription(-1000 - i, time, yesterday))
+        .collect()
+}
+
+/// The bot admin's command in a private chat, and the bot's answer there (deliveries to
+/// other chats may come in between).
+async fn ask_admin(h: &Harness, text: &str) -> String {
+    let before = h.fake.sent_to(common::BOT_ADMIN).len();
+    h.fake.push_update(fakeapi::FakeApi::text_message(
+        &admin_chat(),
+        &admin(),
+        text,
+    ));
+    let answered = common::poll_until(PATIENCE, || {
+        h.fake.sent_to(common::BOT_ADMIN).len() > before
+    })
+    .await;
+    assert!(answered, "no answer to {text}:\n{}", h.stderr());
+    h.fake.sent_to(common::BOT_ADMIN)[before]
+        .text
+        .clone()
+        .unwrap_or_default()
+}
+
+/// How many messages each chat received.
+fn per_chat(h: &Harness) -> HashMap<i64, usize> {
+    let mut out = HashMap::new();
+    for s in h.fake.sent() {
+        *out.entry(s.chat_id).or_insert(0) += 1;
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_delivery_arrives_once_at_its_time_and_not_again_after_restart() {
+    let mut h = Harness::start().await;
+    let due_in = chrono::Duration::seconds(4);
+    let time = local_time_in(due_in);
+    // The Instant of the due second (the time has whole seconds).
+    let due_at = {
+        let now = chrono::Utc::now();
+        let due = now + due_in;
+        let due = due - chrono::Duration::nanoseconds(due.timestamp_subsec_nanos() as i64);
+        Instant::now() + (due - now).to_std().unwrap_or_default()
+    };
+    with_subscriptions(&mut h, groups(1, time)).await;
+
+    let sent = h.fake.wait_for_sent(1, Duration::from_secs(40)).await;
+    assert_eq!(sent.len(), 1, "{}", h.stderr());
+    let morning = &sent[0];
+    assert_eq!(morning.chat_id, -1001);
+    assert!(
+        morning
+            .text
+            .as_deref()
+            .unwrap()
+            .starts_with("【纪律明镜·天天照】")
+    );
+    assert_eq!(morning.parse_mode.as_deref(), Some("HTML"));
+    // Not before the due second (50 ms for clock reading slack), within 30 s of it.
+    assert!(
+        morning.at + Duration::from_millis(50) >= due_at,
+        "sent early"
+    );
+    assert!(morning.at <= due_at + Duration::from_secs(30), "sent late");
+
+    h.stop().await;
+    h.launch().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(h.fake.sent_to(-1001).len(), 1, "sent again after a restart");
+    h.stop().await;
+    let record = h.store().delivery(common::today(), -1001).unwrap().unwrap();
+    assert_eq!(record.state, State::Sent);
+    assert_eq!(record.message_id, Some(morning.message_id));
+}
+
+#[tokio::test]
+async fn a_kill_mid_broadcast_loses_no_group_and_repeats_at_most_the_sends_in_flight() {
+    let mut h = Harness::start().await;
+    h.fake.set_limits(true); // 30 messages a second: 300 groups take about 10 s
+    with_subscriptions(
+        &mut h,
+        groups(300, local_time_in(chrono::Duration::seconds(3))),
+    )
+    .await;
+
+    let before_kill = h
+        .fake
+        .wait_for_sent(90, Duration::from_secs(40))
+        .await
+        .len();
+    assert!(before_kill >= 90, "{}", h.stderr());
+    h.kill();
+    let at_kill = h.fake.sent_count();
+    assert!(at_kill < 300, "the broadcast was over before the kill");
+
+    h.launch().await;
+    let all = common::poll_until(Duration::from_secs(60), || per_chat(&h).len() >= 300).await;
+    assert!(
+        all,
+        "only {} groups served:\n{}",
+        per_chat(&h).len(),
+        h.stderr()
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let counts = per_chat(&h);
+    let repeated: usize = counts.values().map(|n| n - 1).sum();
+    assert!(
+        repeated <= mingjing::deliver::MAX_CONCURRENCY,
+        "{repeated} repeated messages"
+    );
+    h.stop().await;
+    let store = h.store();
+    let records = store.deliveries_on(common::today()).unwrap();
+    assert_eq!(records.len(), 300);
+    assert!(records.iter().all(|r| r.state == State::Sent));
+}
+
+#[tokio::test]
+async fn a_start_within_catch_up_delivers_and_beyond_it_records_missed() {
+    let mut h = Harness::start_with(Setup {
+        schedule: Some("[schedule]\ndays = \"everyday\"\ncatch_up = \"1m\"".into()),
+        ..Setup::default()
+    })
+    .await;
+    let yesterday = Utc::now() - chrono::Duration::days(1);
+    let within = group_subscription(-1, local_time_in(chrono::Duration::seconds(-20)), yesterday);
+    let beyond = group_subscription(
+        -2,
+        local_time_in(chrono::Duration::seconds(-120)),
+        yesterday,
+    );
+    with_subscriptions(&mut h, vec![within, beyond]).await;
+
+    let sent = h.fake.wait_for_sent(1, PATIENCE).await;
+    assert_eq!(sent[0].chat_id, -1);
+    let stats = ask_admin(&h, "/stats").await;
+    assert!(
+        stats.contains("已送达 1") && stats.contains("错过 1"),
+        "{stats}"
+    );
+    assert!(h.fake.sent_to(-2).is_empty());
+
+    // /pushnow serves the missed group, and only it.
+    let pushed = ask_admin(&h, "/pushnow").await;
+    assert!(pushed.contains("1 个"), "{pushed}");
+    assert!(common::poll_until(PATIENCE, || h.fake.sent_to(-2).len() == 1).await);
+    let again = ask_admin(&h, "/pushnow").await;
+    assert!(again.contains("无需推送"), "{again}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.fake.sent_to(-1).len(), 1);
+    assert_eq!(h.fake.sent_to(-2).len(), 1);
+}
+
+#[tokio::test]
+async fn pacing_stays_within_telegram_limits_without_a_429() {
+    let mut h = Harness::start().await;
+    h.fake.set_limits(true);
+    with_subscriptions(
+        &mut h,
+        groups(90, local_time_in(chrono::Duration::seconds(3))),
+    )
+    .await;
+    let sent = h.fake.wait_for_sent(90, Duration::from_secs(40)).await;
+    assert_eq!(sent.len(), 90, "{}", h.stderr());
+    assert_eq!(h.fake.count_429(), 0, "the bot's own pacing caused 429s");
+    assert!(per_chat(&h).values().all(|&n| n == 1));
+}
+
+#[tokio::test]
+async fn storms_of_429_5xx_drops_and_slow_answers_deliver_everything_once() {
+    let mut h = Harness::start().await;
+    h.fake.set_limits(true);
+    h.fake.set_delay(Duration::from_millis(200));
+    h.fake.fail_next_sends(6, Fault::RetryAfter(2));
+    h.fake.fail_next_sends(3, Fault::ServerError);
+    h.fake.fail_next_sends(3, Fault::DropConnection);
+    h.fake
+        .fail_next_sends(2, Fault::Slow(Duration::from_secs(2)));
+    with_subscriptions(
+        &mut h,
+        groups(40, local_time_in(chrono::Duration::seconds(3))),
+    )
+    .await;
+    // teloxide sleeps 10 s inside each request answered with a 5xx.
+    let all = common::poll_until(Duration::from_secs(60), || per_chat(&h).len() >= 40).await;
+    assert!(all, "{}", h.stderr());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let counts = per_chat(&h);
+    assert!(counts.values().all(|&n| n == 1), "duplicates: {counts:?}");
+}
+
+#[tokio::test]
+async fn kicked_blocked_deleted_migrated_and_refused_chats() {
+    let mut h = Harness::start().await;
+    let time = local_time_in(chrono::Duration::seconds(3));
+    let yesterday = Utc::now() - chrono::Duration::days(1);
+    let mut subs: Vec<Subscription> = [-1, -3, -4, -5, -6]
+        .into_iter()
+        .map(|id| group_subscription(id, time, yesterday))
+        .collect();
+    let mut private = group_subscription(5, time, yesterday);
+    private.kind = "private".into();
+    subs.push(private);
+    let f = &h.fake;
+    f.set_chat_fault(
+        -1,
+        Some(Fault::Forbidden(
+            "Forbidden: bot was kicked from the group chat".into(),
+        )),
+    );
+    f.set_chat_fault(
+        5,
+        Some(Fault::Forbidden(
+            "Forbidden: bot was blocked by the user".into(),
+        )),
+    );
+    f.set_chat_fault(
+        -3,
+        Some(Fault::BadRequest("Bad Request: chat not found".into())),
+    );
+    f.set_chat_fault(-4, Some(Fault::MigrateTo(-1004)));
+    f.set_chat_fault(
+        -6,
+        Some(Fault::BadRequest("Bad Request: message is too long".into())),
+    );
+    with_subscriptions(&mut h, subs).await;
+
+    let delivered = common::poll_until(Duration::from_secs(30), || {
+        h.fake.sent_to(-1004).len() == 1 && h.fake.sent_to(-5).len() == 1
+    })
+    .await;
+    assert!(delivered, "{}", h.stderr());
+    // One summary for the bot admin about the refused message, not one per chat.
+    assert!(common::poll_until(PATIENCE, || !h.fake.sent_to(common::BOT_ADMIN).is_empty()).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let summaries = h.fake.sent_to(common::BOT_ADMIN);
+    assert_eq!(summaries.len(), 1);
+    let summary = summaries[0].text.clone().unwrap();
+    assert!(
+        summary.contains("-6") && summary.contains("too long"),
+        "{summary}"
+    );
+    assert!(summary.contains("3 个群组已移除"), "{summary}");
+    for gone in [-1, 5, -3, -6] {
+        assert!(h.fake.sent_to(gone).is_empty());
+    }
+
+    h.stop().await;
+    let store = h.store();
+    for (chat, reason) in [(-1, "kicked"), (5, "blocked"), (-3, "chat not found")] {
+        let sub = store.subscription(chat).unwrap().unwrap();
+        assert!(!sub.active, "{chat}");
+        assert!(sub.reason.unwrap().contains(reason), "{chat}");
+    }
+    assert!(store.subscription(-4).unwrap().is_none());
+    assert!(store.subscription(-1004).unwrap().unwrap().active);
+    assert!(
+        store.subscription(-6).unwrap().unwrap().active,
+        "a refused message is not the chat's fault"
+    );
+    let today = common::today();
+    assert_eq!(
+        store.delivery(today, -1004).unwrap().unwrap().state,
+        State::Sent
+    );
+    let refused = store.delivery(today, -6).unwrap().unwrap();
+    assert_eq!(refused.state, State::Failed);
+    assert!(refused.error.unwrap().contains("too long"));
+}
+
+#[tokio::test]
+async fn sigterm_during_a_broadcast_exits_in_time_and_the_rest_follows_on_restart() {
+    let mut h = Harness::start().await;
+    h.fake.set_limits(true);
+    with_subscriptions(
+        &mut h,
+        groups(120, local_time_in(chrono::Duration::seconds(3))),
+    )
+    .await;
+    h.fake.wait_for_sent(30, Duration::from_secs(40)).await;
+    h.stop().await; // asserts exit 0 within 10 s
+    assert!(h.fake.sent_count() < 120);
+    h.launch().await;
+    let all = common::poll_until(Duration::from_secs(40), || per_chat(&h).len() >= 120).await;
+    assert!(all, "{}", h.stderr());
+    assert!(
+        per_chat(&h).values().all(|&n| n == 1),
+        "a graceful stop repeats nothing"
+    );
+}

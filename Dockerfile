@@ -6,18 +6,11 @@
 #
 # To use your own config, mount it over /etc/mingjing/config.toml (keep storage.path under /data).
 
+# The toolchain the project is built and tested with (see Cargo.toml rust-version).
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# Build the dependencies first so that a source change does not rebuild them.
-COPY Cargo.toml Cargo.lock ./
-COPY fakeapi/Cargo.toml fakeapi/Cargo.toml
-RUN mkdir -p src fakeapi/src reminders calendar \
-    && echo 'fn main() {}' > src/main.rs && touch src/lib.rs fakeapi/src/lib.rs \
-    && cargo build --release --locked --bin mingjing \
-    && rm -rf src fakeapi/src
 COPY . .
-RUN touch src/main.rs src/lib.rs \
-    && cargo build --release --locked --bin mingjing \
+RUN cargo build --release --locked --bin mingjing \
     && sed 's#^path = "data/mingjing.sled"#path = "/data/mingjing.sled"#' config.toml > /config.toml \
     && grep -q '^path = "/data/mingjing.sled"' /config.toml
 

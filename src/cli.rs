@@ -56,6 +56,7 @@ pub enum Command {
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let env = Env::from_process();
     let config = Config::load(args.config.as_deref(), &env)?;
+    crate::logging::protect(&config.token);
     for w in &config.warnings {
         tracing::warn!("{w}");
     }

@@ -22,12 +22,22 @@ pub const PAID_RATE: u32 = 1000;
 
 /// A config file that could not be used: which file, which key, why.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {key}: {reason}")]
+#[error("{}", self.describe())]
 pub struct ConfigError {
     pub file: String,
     pub line: usize,
     pub key: String,
     pub reason: String,
+}
+
+impl ConfigError {
+    fn describe(&self) -> String {
+        match (self.line, self.key.as_str()) {
+            (0, "-") => format!("{}: {}", self.file, self.reason),
+            (0, key) => format!("{}: {key}: {}", self.file, self.reason),
+            (line, key) => format!("{}:{line}: {key}: {}", self.file, self.reason),
+        }
+    }
 }
 
 /// The bot token; never printed.
@@ -317,13 +327,18 @@ impl Config {
         let api_url = match api_text {
             None => None,
             Some(text) => Some(url::Url::parse(text.trim()).map_err(|e| {
-                let span = raw.telegram.api_url.as_ref().map(Spanned::span);
-                let key = if env.api_url.is_some() {
-                    "TELOXIDE_API_URL"
+                let reason = format!("bad URL {text:?}: {e}");
+                if env.api_url.is_some() {
+                    ConfigError {
+                        file: "environment".into(),
+                        line: 0,
+                        key: "TELOXIDE_API_URL".into(),
+                        reason,
+                    }
                 } else {
-                    "telegram.api_url"
-                };
-                err(span, key, format!("bad URL: {e}"))
+                    let span = raw.telegram.api_url.as_ref().map(Spanned::span);
+                    err(span, "telegram.api_url", reason)
+                }
             })?),
         };
 

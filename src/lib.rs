@@ -11,9 +11,12 @@
 //! The shell does the IO:
 //! - [`config`]: `config.toml` and the environment;
 //! - [`store`]: the sled database, the source of truth;
+//! - [`telegram`]: sending one message, error classification, token redaction;
+//! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
 //! - [`bot`]: the Telegram bot: commands, permissions, subscriptions, the handler tree;
 //! - [`replies`]: every text the bot says to users;
-//! - [`cli`]: the commands of the `mingjing` binary.
+//! - [`cli`]: the commands of the `mingjing` binary;
+//! - [`logging`]: tracing to stderr, with the token scrubbed.
 
 pub mod bot;
 pub mod calendar;
@@ -22,6 +25,7 @@ pub mod config;
 pub mod content;
 pub mod deliver;
 pub mod edition;
+pub mod logging;
 pub mod replies;
 pub mod schedule;
 pub mod store;

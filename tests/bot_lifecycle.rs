@@ -181,3 +181,20 @@ async fn failed_answers_are_logged_without_the_token() {
     assert!(h.say(&chat, &user, "/help").await.contains("纪律明镜"));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn bot_admins_the_bot_cannot_reach_are_named_in_the_log_at_start() {
+    let mut h = Harness::start().await;
+    h.stop().await;
+    // The admin blocked the bot in their private chat.
+    let bot_id = h.fake.bot_user().id;
+    h.fake
+        .set_member_status(common::BOT_ADMIN, bot_id, "kicked");
+    h.launch().await;
+    let named = common::poll_until(common::PATIENCE, || {
+        let log = h.stderr();
+        log.contains("cannot be reached privately") && log.contains("admin=42")
+    })
+    .await;
+    assert!(named, "{}", h.stderr());
+}

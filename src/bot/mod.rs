@@ -182,7 +182,27 @@ async fn connect(bot: &Bot, token: &Token, admins: &[i64]) -> anyhow::Result<Me>
     let me = persist("getMe", token, || bot.get_me().send()).await?;
     persist("deleteWebhook", token, || bot.delete_webhook().send()).await?;
     register_menu(bot, token, admins).await;
+    check_admins(bot, token, admins).await;
     Ok(me)
+}
+
+/// Names in the log the bot admins the bot cannot write to privately (they never started a
+/// chat with it), since failure reports to them would be lost.
+async fn check_admins(bot: &Bot, token: &Token, admins: &[i64]) {
+    if admins.is_empty() {
+        tracing::warn!(
+            "no bot admins configured (telegram.admins): nobody can curate texts or get failure reports"
+        );
+    }
+    for &admin in admins {
+        if let Err(e) = bot.get_chat(ChatId(admin)).await {
+            tracing::warn!(
+                admin,
+                error = %describe(&e, token),
+                "bot admin cannot be reached privately: they must open a private chat with the bot and send /start"
+            );
+        }
+    }
 }
 
 /// Runs a start-up request until it succeeds, waiting longer after each failure; a refused

@@ -654,18 +654,14 @@ impl<S: Sender> Engine<S> {
     }
 
     fn deactivate(&self, chat_id: i64, reason: &str) {
-        let store = &self.inner.store;
-        match store.subscription(chat_id) {
-            Ok(Some(mut sub)) => {
-                sub.active = false;
-                sub.reason = Some(reason.to_string());
-                sub.changed_at = self.now();
-                if let Err(e) = store.put_subscription(&sub) {
-                    tracing::error!(chat_id, error = %e, "cannot deactivate the subscription");
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::error!(chat_id, error = %e, "cannot read the subscription"),
+        let now = self.now();
+        let changed = self.inner.store.update_subscription(chat_id, |sub| {
+            sub.active = false;
+            sub.reason = Some(reason.to_string());
+            sub.changed_at = now;
+        });
+        if let Err(e) = changed {
+            tracing::error!(chat_id, error = %e, "cannot deactivate the subscription");
         }
         self.lock_plan().dirty = true;
     }

@@ -376,6 +376,36 @@ impl Store {
         self.flush()
     }
 
+    /// Changes a chat's subscription in one atomic step, so that a command and the engine
+    /// changing the same chat at once do not undo each other. `None` when there is none.
+    pub fn update_subscription(
+        &self,
+        chat_id: i64,
+        mut change: impl FnMut(&mut Subscription),
+    ) -> Result<Option<Subscription>> {
+        let mut corrupt = None;
+        let new = self
+            .subscriptions
+            .update_and_fetch(chat_key(chat_id), |old| {
+                let old = old?;
+                match decode::<Subscription>("subscriptions", old) {
+                    Ok(mut sub) => {
+                        change(&mut sub);
+                        Some(encode(&sub))
+                    }
+                    Err(e) => {
+                        corrupt = Some(e);
+                        Some(old.to_vec())
+                    }
+                }
+            })?;
+        if let Some(e) = corrupt {
+            return Err(e);
+        }
+        self.flush()?;
+        new.map(|v| decode("subscriptions", &v)).transpose()
+    }
+
     /// Moves a chat's subscription to a new chat id (a group upgraded to a supergroup).
     /// Returns the moved subscription, or `None` when the old id had none.
     pub fn move_subscription(&self, from: i64, to: i64) -> Result<Option<Subscription>> {

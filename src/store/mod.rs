@@ -18,7 +18,9 @@ use crate::calendar::DayRule;
 use crate::content::{Category, Item, ShippedItem};
 use crate::edition::{self, Edition, Rotation};
 
+mod checkins;
 mod deliveries;
+pub use checkins::{CheckIn, Member, Tap};
 pub use deliveries::{Delivery, State};
 
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database.
@@ -98,6 +100,10 @@ pub struct Document {
     pub editions: Vec<Edition>,
     #[serde(default, rename = "delivery")]
     pub deliveries: Vec<Delivery>,
+    #[serde(default, rename = "checkin")]
+    pub checkins: Vec<CheckIn>,
+    #[serde(default, rename = "member")]
+    pub members: Vec<Member>,
 }
 
 const FORMAT: u32 = 1;
@@ -115,6 +121,8 @@ pub struct Store {
     editions: sled::Tree,
     subscriptions: sled::Tree,
     deliveries: sled::Tree,
+    checkins: sled::Tree,
+    members: sled::Tree,
 }
 
 impl Store {
@@ -138,6 +146,8 @@ impl Store {
             editions: db.open_tree("editions")?,
             subscriptions: db.open_tree("subscriptions")?,
             deliveries: db.open_tree("deliveries")?,
+            checkins: db.open_tree("checkins")?,
+            members: db.open_tree("members")?,
             db,
         })
     }
@@ -406,10 +416,13 @@ impl Store {
         new.map(|v| decode("subscriptions", &v)).transpose()
     }
 
-    /// Moves a chat's subscription to a new chat id (a group upgraded to a supergroup).
-    /// Returns the moved subscription, or `None` when the old id had none.
+    /// Moves a chat's subscription to a new chat id (a group upgraded to a supergroup),
+    /// with its check-ins, members and delivery log. Returns the moved subscription, or
+    /// `None` when the old id had none.
     pub fn move_subscription(&self, from: i64, to: i64) -> Result<Option<Subscription>> {
+        self.move_chat_records(from, to)?;
         let Some(mut sub) = self.subscription(from)? else {
+            self.flush()?;
             return Ok(None);
         };
         sub.chat_id = to;
@@ -470,6 +483,8 @@ impl Store {
             subscriptions: self.subscriptions()?,
             editions: self.editions()?,
             deliveries: self.deliveries()?,
+            checkins: self.checkins()?,
+            members: self.members()?,
         })
     }
 
@@ -554,6 +569,8 @@ impl Store {
             self.editions.insert(date_key(e.date), encode(e))?;
         }
         self.put_deliveries(&doc.deliveries)?;
+        self.put_checkins(&doc.checkins)?;
+        self.put_members(&doc.members)?;
         self.flush()
     }
 }

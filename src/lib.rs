@@ -6,7 +6,9 @@
 //! - [`content`]: categories, items, the shipped library in `reminders/`;
 //! - [`calendar`]: China's official working days;
 //! - [`edition`]: rotation and rendering of the daily edition;
-//! - [`schedule`]: delivery days, due instants, the study rule.
+//! - [`schedule`]: delivery days, due instants, the study rule;
+//! - [`checkin`]: the `✅ 已学习` button, which taps count, coalescing its label edits;
+//! - [`report`]: the monthly 记实 report and its CSV.
 //!
 //! The shell does the IO:
 //! - [`config`]: `config.toml` and the environment;
@@ -20,6 +22,7 @@
 
 pub mod bot;
 pub mod calendar;
+pub mod checkin;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -27,6 +30,7 @@ pub mod deliver;
 pub mod edition;
 pub mod logging;
 pub mod replies;
+pub mod report;
 pub mod schedule;
 pub mod store;
 pub mod telegram;

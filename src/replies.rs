@@ -10,6 +10,7 @@ use crate::calendar::DayRule;
 use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
 use crate::deliver::{PushReport, Stats};
 use crate::edition::{date_line, escape};
+use crate::report::{GroupRow, Month, Summary};
 use crate::store::State;
 use chrono_tz::Tz;
 
@@ -39,6 +40,8 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Del => "删除条目：编号",
         CommandName::PushNow => "立即向未投递的订阅推送今日提醒",
         CommandName::Stats => "投递统计",
+        CommandName::CheckIn => "“已学习”按钮开关 on 或 off",
+        CommandName::Report => "月度学习记实报表（私信发送）",
     }
 }
 
@@ -52,6 +55,8 @@ fn usage(name: CommandName) -> String {
         CommandName::List => " [类别] [页码]",
         CommandName::Edit => " 编号 文本[——出处]",
         CommandName::Del => " 编号",
+        CommandName::CheckIn => " on|off",
+        CommandName::Report => " [YYYY-MM]",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -78,6 +83,10 @@ pub fn help(role: Role, private: bool) -> String {
         {
             let line = format!("{} {}", usage(name), menu_description(name));
             out.push_str(&escape(&line));
+            out.push('\n');
+        }
+        if audience == Audience::BotAdmin {
+            out.push_str(&escape(REPORT_ALL_HELP));
             out.push('\n');
         }
     }
@@ -159,6 +168,14 @@ pub fn problem(command: CommandName, problem: &Problem) -> String {
             quoted(s)
         ),
         Problem::BadPage(s) => format!("页码不正确：{}。页码从 1 开始。", quoted(s)),
+        Problem::BadSwitch(s) => format!(
+            "无法识别 {}。请发送 /checkin on（开启）或 /checkin off（关闭）。",
+            quoted(s)
+        ),
+        Problem::BadMonth(s) => format!(
+            "月份格式不正确：{}。请用 YYYY-MM，例如 /report 2026-11。",
+            quoted(s)
+        ),
     }
 }
 
@@ -515,6 +532,223 @@ pub fn calendar_unknown(year: i32) -> String {
     format!(
         "⚠️ 尚未载入 {year} 年的法定节假日安排。在补充之前，将按周一至周五（除元旦、劳动节、国庆节固定假日外）投递。请运维人员在 schedule.calendar 指定的文件中补充该年安排。"
     )
+}
+
+// ---- check-in and records (记实) -------------------------------------------------------------
+
+/// The check-in button's label: `✅ 已学习`, and `✅ 已学习 · 12` once members have tapped.
+pub fn checkin_button(count: u32) -> String {
+    if count == 0 {
+        "✅ 已学习".to_string()
+    } else {
+        format!("✅ 已学习 · {count}")
+    }
+}
+
+/// "11月28日", for toasts.
+fn short_date(date: NaiveDate) -> String {
+    date.format("%-m月%-d日").to_string()
+}
+
+/// The toast for a tap that was recorded; `today`: on today's message.
+pub fn tap_recorded(date: NaiveDate, today: bool) -> String {
+    if today {
+        "已记录".to_string()
+    } else {
+        format!("已记录（{}）", short_date(date))
+    }
+}
+
+/// The toast for a second tap on the same day's message.
+pub fn tap_repeated(date: NaiveDate, today: bool) -> String {
+    if today {
+        "今天已经记录过了".to_string()
+    } else {
+        format!("{}已经记录过了", short_date(date))
+    }
+}
+
+pub fn tap_too_late(date: NaiveDate) -> String {
+    format!(
+        "{}的消息已超过 {} 天，不再记录。",
+        short_date(date),
+        crate::checkin::LATE_DAYS
+    )
+}
+
+pub fn tap_invalid() -> String {
+    "此按钮已失效。".to_string()
+}
+
+pub fn tap_failed() -> String {
+    "记录失败，请稍后再试。".to_string()
+}
+
+/// `/checkin` without an argument (`changed`: false) or with one (`changed`: true).
+pub fn checkin_state(private: bool, on: bool, changed: bool, global: bool) -> String {
+    let mut out = match (on, changed) {
+        (true, true) => format!(
+            "已开启：{}早间提醒下方将显示“✅ 已学习”按钮。",
+            here(private)
+        ),
+        (false, true) => format!("已关闭：{}早间提醒不再显示“✅ 已学习”按钮。", here(private)),
+        (true, false) => format!(
+            "{}早间提醒下方显示“✅ 已学习”按钮。发送 /checkin off 可关闭。",
+            here(private)
+        ),
+        (false, false) => format!(
+            "{}早间提醒不显示“✅ 已学习”按钮。发送 /checkin on 可开启。",
+            here(private)
+        ),
+    };
+    if !global {
+        out.push_str(
+            "\n注意：学习签到已在机器人配置中整体关闭（checkin.enabled），重新启用后本设置生效。",
+        );
+    }
+    out
+}
+
+/// "2026年11月".
+fn month_label(month: Month) -> String {
+    format!("{}年{}月", month.year(), month.month())
+}
+
+/// A rate as a percentage with one decimal: "33.3%".
+pub fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+/// The headers of the report's CSV.
+pub const CSV_NAME: &str = "姓名";
+pub const CSV_USER_ID: &str = "用户ID";
+pub const CSV_TOTAL: &str = "合计";
+pub const CSV_RATE: &str = "学习率";
+pub const CSV_DONE: &str = "✓";
+pub const CSV_GROUP: &str = "群组";
+pub const CSV_CHAT_ID: &str = "群组ID";
+pub const CSV_DAYS: &str = "投递天数";
+pub const CSV_MEMBERS: &str = "已知成员";
+pub const CSV_STUDIED: &str = "已学习成员";
+pub const CSV_CHECKINS: &str = "学习人次";
+pub const CSV_AVERAGE: &str = "平均学习率";
+
+/// `/report all` in the bot admins' part of `/help`.
+const REPORT_ALL_HELP: &str = "/report all [YYYY-MM] 各群学习记实汇总";
+
+/// The summary of one chat's month, sent privately with the CSV.
+pub fn report_summary(title: &str, month: Month, s: &Summary) -> String {
+    let mut out = format!(
+        "<b>学习记实 · {} · {}</b>\n",
+        escape(title),
+        month_label(month)
+    );
+    if s.days == 0 {
+        out.push_str("本月暂无已送达的早间提醒。\n");
+    }
+    out += &format!("投递天数：{} 天\n", s.days);
+    out += &format!("已知成员：{} 人\n", s.members);
+    out += &format!("已学习成员：{} 人\n", s.studied);
+    out += &format!("学习人次：{}\n", s.checkins);
+    if let Some(rate) = s.rate() {
+        out += &format!("平均学习率：{}\n", percent(rate));
+    }
+    if !s.lowest.is_empty() {
+        let lowest: Vec<String> = s
+            .lowest
+            .iter()
+            .map(|(name, n)| format!("{} {n} 次", escape(name)))
+            .collect();
+        out += &format!("学习最少：{}\n", lowest.join("，"));
+    }
+    out.push_str(
+        "\n平均学习率 = 学习人次 ÷（投递天数 × 已知成员）；已知成员指在本群发过言或点过“已学习”的成员。明细见 CSV 文件，仅供本群管理员查阅。",
+    );
+    out
+}
+
+/// The most groups listed in the text of `/report all` (all are in the CSV).
+const LISTED_GROUPS: usize = 30;
+
+/// `/report all`: one line per group.
+pub fn report_overview(month: Month, rows: &[GroupRow]) -> String {
+    let mut out = format!("<b>学习记实汇总 · {}</b>\n", month_label(month));
+    if rows.is_empty() {
+        out.push_str("本月暂无群组的投递或学习记录。");
+        return out;
+    }
+    out += &format!("共 {} 个群组：\n", rows.len());
+    for r in rows.iter().take(LISTED_GROUPS) {
+        let s = &r.summary;
+        let rate = s.rate().map_or("—".to_string(), percent);
+        out += &format!(
+            "· {}：投递 {} 天，成员 {} 人，学习 {} 人次，学习率 {rate}\n",
+            escape(&r.title),
+            s.days,
+            s.members,
+            s.checkins
+        );
+    }
+    if rows.len() > LISTED_GROUPS {
+        out += &format!(
+            "……另有 {} 个群组，见 CSV 文件。\n",
+            rows.len() - LISTED_GROUPS
+        );
+    }
+    out.trim_end().to_string()
+}
+
+/// The CSV's file name: `记实-<chat>-<YYYY-MM>.csv`.
+pub fn report_file_name(title: &str, chat_id: i64, month: Month) -> String {
+    let clean: String = title
+        .chars()
+        .filter(|c| !c.is_control() && !r#"/\:*?"<>|"#.contains(*c))
+        .take(40)
+        .collect();
+    let clean = clean.trim();
+    let chat = if clean.is_empty() {
+        chat_id.to_string()
+    } else {
+        clean.to_string()
+    };
+    format!("记实-{chat}-{month}.csv")
+}
+
+pub fn overview_file_name(month: Month) -> String {
+    format!("记实-全部群组-{month}.csv")
+}
+
+pub fn report_sent_privately() -> String {
+    "学习记实报表已私信发送给您。".to_string()
+}
+
+/// The bot cannot message the admin who asked (they never started a private chat).
+pub fn report_start_private_chat(bot_username: &str) -> String {
+    let bot = if bot_username.is_empty() {
+        "本机器人".to_string()
+    } else {
+        format!("@{}", escape(bot_username))
+    };
+    format!(
+        "报表需私信发送，但机器人无法私信您：请先私聊 {bot} 并发送 /start，再在本群发送 /report。"
+    )
+}
+
+pub fn report_anonymous() -> String {
+    "报表需私信发送给管理员本人。匿名管理员请以个人身份发送 /report。".to_string()
+}
+
+/// `/report` in a private chat without `all`.
+pub fn report_in_a_group(bot_admin: bool) -> String {
+    let mut out = "请在群内发送 /report，本群的学习记实报表将私信发送给您。".to_string();
+    if bot_admin {
+        out.push_str("\n发送 /report all 查看各群汇总。");
+    }
+    out
+}
+
+pub fn report_all_private_only() -> String {
+    "/report all 仅限机器人管理员在私聊中使用。".to_string()
 }
 
 #[cfg(test)]

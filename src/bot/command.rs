@@ -9,6 +9,7 @@ use chrono::NaiveTime;
 use crate::calendar::DayRule;
 use crate::config::parse_time;
 use crate::content::Category;
+use crate::report::Month;
 
 /// The first page of `/list`.
 pub const FIRST_PAGE: usize = 1;
@@ -41,11 +42,13 @@ pub enum CommandName {
     Del,
     PushNow,
     Stats,
+    CheckIn,
+    Report,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 15] = [
+    pub const ALL: [CommandName; 17] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -55,6 +58,8 @@ impl CommandName {
         CommandName::Unsubscribe,
         CommandName::SetTime,
         CommandName::SetDays,
+        CommandName::CheckIn,
+        CommandName::Report,
         CommandName::Add,
         CommandName::List,
         CommandName::Edit,
@@ -81,6 +86,8 @@ impl CommandName {
             CommandName::Del => "del",
             CommandName::PushNow => "pushnow",
             CommandName::Stats => "stats",
+            CommandName::CheckIn => "checkin",
+            CommandName::Report => "report",
         }
     }
 
@@ -101,7 +108,9 @@ impl CommandName {
             CommandName::Subscribe
             | CommandName::Unsubscribe
             | CommandName::SetTime
-            | CommandName::SetDays => Audience::ChatAdmin,
+            | CommandName::SetDays
+            | CommandName::CheckIn
+            | CommandName::Report => Audience::ChatAdmin,
             CommandName::Add
             | CommandName::List
             | CommandName::Edit
@@ -175,6 +184,15 @@ pub enum Command {
     },
     PushNow,
     Stats,
+    /// `None`: say whether the check-in button is on.
+    CheckIn {
+        on: Option<bool>,
+    },
+    /// `all`: every group (bot admins, in private); `None`: the current month.
+    Report {
+        all: bool,
+        month: Option<Month>,
+    },
 }
 
 /// What is wrong with a command's arguments.
@@ -190,6 +208,8 @@ pub enum Problem {
     MissingId,
     BadId(String),
     BadPage(String),
+    BadSwitch(String),
+    BadMonth(String),
 }
 
 /// A message that is a command of this bot but cannot be carried out as written.
@@ -232,6 +252,8 @@ impl Command {
             Command::Del { .. } => CommandName::Del,
             Command::PushNow => CommandName::PushNow,
             Command::Stats => CommandName::Stats,
+            Command::CheckIn { .. } => CommandName::CheckIn,
+            Command::Report { .. } => CommandName::Report,
         }
     }
 
@@ -347,6 +369,23 @@ impl Command {
                 "" => return Err(Problem::MissingId),
                 word => Command::Del { id: item_id(word)? },
             },
+            CommandName::CheckIn => Command::CheckIn {
+                on: match args {
+                    "" => None,
+                    word => Some(switch(word)?),
+                },
+            },
+            CommandName::Report => {
+                let words: Vec<&str> = args.split_whitespace().collect();
+                let (all, month) = match words.as_slice() {
+                    [] => (false, None),
+                    [w] if is_all(w) => (true, None),
+                    [w] => (false, Some(month(w)?)),
+                    [a, m] if is_all(a) => (true, Some(month(m)?)),
+                    _ => return Err(Problem::BadMonth(args.to_string())),
+                };
+                Command::Report { all, month }
+            }
         })
     }
 }
@@ -374,6 +413,23 @@ fn page(s: &str) -> Result<usize, Problem> {
         Ok(n) if n >= FIRST_PAGE => Ok(n),
         _ => Err(Problem::BadPage(s.to_string())),
     }
+}
+
+/// `on` / `off`, or in Chinese.
+fn switch(s: &str) -> Result<bool, Problem> {
+    match s.to_lowercase().as_str() {
+        "on" | "开" | "开启" | "打开" => Ok(true),
+        "off" | "关" | "关闭" => Ok(false),
+        _ => Err(Problem::BadSwitch(s.to_string())),
+    }
+}
+
+fn is_all(s: &str) -> bool {
+    s.eq_ignore_ascii_case("all") || s == "全部"
+}
+
+fn month(s: &str) -> Result<Month, Problem> {
+    Month::parse(s).ok_or_else(|| Problem::BadMonth(s.to_string()))
 }
 
 /// "12", "#12" or "＃12".
@@ -556,8 +612,53 @@ mod tests {
             ("/stats@mingjing_bot", Ok(Some(Command::Stats))),
             (
                 "/report",
+                Ok(Some(Command::Report {
+                    all: false,
+                    month: None,
+                })),
+            ),
+            (
+                "/report 2026-10",
+                Ok(Some(Command::Report {
+                    all: false,
+                    month: Month::new(2026, 10),
+                })),
+            ),
+            (
+                "/report ALL　2026年9月",
+                Ok(Some(Command::Report {
+                    all: true,
+                    month: Month::new(2026, 9),
+                })),
+            ),
+            (
+                "/report 十月",
+                invalid(CommandName::Report, Problem::BadMonth("十月".into())),
+            ),
+            (
+                "/report all 2026-10 x",
+                invalid(
+                    CommandName::Report,
+                    Problem::BadMonth("all 2026-10 x".into()),
+                ),
+            ),
+            ("/checkin", Ok(Some(Command::CheckIn { on: None }))),
+            (
+                "/checkin OFF",
+                Ok(Some(Command::CheckIn { on: Some(false) })),
+            ),
+            (
+                "/checkin 开启",
+                Ok(Some(Command::CheckIn { on: Some(true) })),
+            ),
+            (
+                "/checkin maybe",
+                invalid(CommandName::CheckIn, Problem::BadSwitch("maybe".into())),
+            ),
+            (
+                "/records",
                 Err(CommandError::Unknown {
-                    name: "report".into(),
+                    name: "records".into(),
                     addressed: false,
                 }),
             ),
@@ -615,6 +716,19 @@ mod tests {
             Command::Del { id } => ("del", vec![id.to_string()]),
             Command::PushNow => ("pushnow", vec![]),
             Command::Stats => ("stats", vec![]),
+            Command::CheckIn { on } => (
+                "checkin",
+                on.iter()
+                    .map(|on| if *on { "on" } else { "off" }.to_string())
+                    .collect(),
+            ),
+            Command::Report { all, month } => (
+                "report",
+                all.then(|| "all".to_string())
+                    .into_iter()
+                    .chain(month.iter().map(Month::to_string))
+                    .collect(),
+            ),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {
@@ -665,6 +779,15 @@ mod tests {
                 .prop_map(|(category, page)| Command::List { category, page }),
             (any::<u64>(), any_item()).prop_map(|(id, text)| Command::Edit { id, text }),
             any::<u64>().prop_map(|id| Command::Del { id }),
+            proptest::option::of(any::<bool>()).prop_map(|on| Command::CheckIn { on }),
+            (
+                any::<bool>(),
+                proptest::option::of((2000i32..2100, 1u32..=12)),
+            )
+                .prop_map(|(all, month)| Command::Report {
+                    all,
+                    month: month.and_then(|(y, m)| Month::new(y, m)),
+                }),
         ]
     }
 

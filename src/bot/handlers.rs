@@ -10,7 +10,7 @@ use teloxide::types::{Chat, Me};
 use super::access::{self, Access, Refusal, Role, Sender};
 use super::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
 use super::subscriptions::{self, ChatInfo};
-use super::{App, library, lifecycle, outbox, reading, with_store};
+use super::{App, library, lifecycle, outbox, reading, records, taps, with_store};
 use crate::replies;
 
 /// The endpoint for every `message` update.
@@ -23,6 +23,7 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> Result
         lifecycle::migrated(&app, from.0, msg.chat.id.0).await;
         return Ok(());
     }
+    note_member(&app, &msg).await;
     let Some(text) = msg.text() else {
         return Ok(());
     };
@@ -57,8 +58,40 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> Result
     Ok(())
 }
 
-/// Answers in the message's chat; in a group, as a reply to it.
+/// Remembers who posts in a group: the members of the 记实 report (the Bot API cannot
+/// list a group's members). Groups without a subscription are not tracked.
+async fn note_member(app: &Arc<App>, msg: &Message) {
+    let group = msg.chat.is_group() || msg.chat.is_supergroup();
+    let Some(user) = msg
+        .from
+        .as_ref()
+        .filter(|u| !u.is_bot && msg.sender_chat.is_none())
+    else {
+        return;
+    };
+    if !group {
+        return;
+    }
+    let (chat_id, user_id, name) = (msg.chat.id.0, user.id.0 as i64, taps::display_name(user));
+    let now = app.now();
+    let noted = with_store(app, move |app| {
+        if app.store.subscription(chat_id)?.is_none() {
+            return Ok(());
+        }
+        app.store.see_member(chat_id, user_id, &name, now)
+    })
+    .await;
+    if let Err(e) = noted {
+        tracing::error!(chat_id, error = %e, "cannot note a member");
+    }
+}
+
+/// Answers in the message's chat; in a group, as a reply to it. Nothing for an empty
+/// answer (the command sent what it had to say itself).
 async fn answer(bot: &Bot, app: &App, msg: &Message, html: String) {
+    if html.is_empty() {
+        return;
+    }
     let reply_to = (!msg.chat.is_private()).then_some(msg.id);
     outbox::send(bot, &app.config.token, msg.chat.id, reply_to, html).await;
 }
@@ -154,6 +187,12 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
             with_store(app, move |app| subscriptions::set_days(app, &chat, days)).await
         }
         Command::Status => with_store(app, move |app| subscriptions::status(app, &chat)).await,
+        Command::CheckIn { on } => {
+            with_store(app, move |app| records::set_checkin(app, &chat, on)).await
+        }
+        Command::Report { all, month } => {
+            return records::report(bot, app, msg, role, all, month).await;
+        }
         Command::Today => with_store(app, reading::today).await,
         Command::Study => with_store(app, reading::study).await,
         Command::Add { category, text } => {

@@ -5,6 +5,7 @@
 //! - [`subscriptions`], [`library`], [`reading`]: what each command does to the store and
 //!   the reply it gets (no Telegram calls);
 //! - [`handlers`], [`lifecycle`]: the Telegram side of messages and membership changes;
+//! - [`taps`], [`records`]: check-in taps on the `✅ 已学习` button, `/checkin`, `/report`;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
@@ -16,7 +17,9 @@ pub mod library;
 pub mod lifecycle;
 pub mod outbox;
 pub mod reading;
+pub mod records;
 pub mod subscriptions;
+pub mod taps;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -27,7 +30,7 @@ use anyhow::bail;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::{BotCommand, BotCommandScope, Me, Recipient};
+use teloxide::types::{BotCommand, BotCommandScope, Me, Recipient, UpdateKind};
 use teloxide::update_listeners::{Polling, UpdateListener};
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{Notify, watch};
@@ -59,6 +62,8 @@ pub struct App {
     pub clock: fn() -> DateTime<Utc>,
     /// The delivery engine, for `/pushnow` and `/stats` (absent in handler unit tests).
     pub engine: Option<Engine<TelegramSender>>,
+    /// The check-in buttons whose labels are being edited.
+    pub labels: taps::Labels,
 }
 
 impl App {
@@ -70,6 +75,7 @@ impl App {
             changed: Arc::new(Notify::new()),
             clock: Utc::now,
             engine: None,
+            labels: taps::Labels::default(),
         }
     }
 
@@ -136,6 +142,7 @@ async fn serve_until(app: Arc<App>, bot: Bot, rx: watch::Receiver<bool>) -> anyh
     let mut listener = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).build();
     let listener_stop = listener.stop_token();
     let mut dispatcher = Dispatcher::builder(bot, schema())
+        .distribution_function(distribute)
         .dependencies(dptree::deps![app])
         .default_handler(|_| async {})
         .build();
@@ -175,6 +182,17 @@ fn schema() -> UpdateHandler<Infallible> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(handlers::on_message))
         .branch(Update::filter_my_chat_member().endpoint(lifecycle::on_my_chat_member))
+        .branch(Update::filter_callback_query().endpoint(taps::on_callback))
+}
+
+/// Updates of one chat are handled in order, one at a time; taps on the check-in button
+/// are independent of each other and come in hundreds at once, so each is handled as it
+/// comes (Telegram wants an answer to each within seconds).
+fn distribute(update: &Update) -> Option<ChatId> {
+    match update.kind {
+        UpdateKind::CallbackQuery(_) => None,
+        _ => update.chat().map(|c| c.id),
+    }
 }
 
 /// getMe (until Telegram answers), deleteWebhook, setMyCommands.

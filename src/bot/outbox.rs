@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{LinkPreviewOptions, MessageId, ParseMode, ReplyParameters};
+use teloxide::types::{InputFile, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters};
 
 use crate::config::Token;
 use crate::telegram::describe;
@@ -22,7 +22,21 @@ pub async fn send(
     reply_to: Option<MessageId>,
     html: String,
 ) {
-    for attempt in 1..=ATTEMPTS {
+    if let Err(e) = try_send(bot, chat, reply_to, html).await {
+        tracing::warn!(chat_id = chat.0, error = %describe(&e, token), "cannot send an answer");
+    }
+}
+
+/// [`send`], returning the failure (after waiting out short 429s) to a caller that acts
+/// on it.
+pub async fn try_send(
+    bot: &Bot,
+    chat: ChatId,
+    reply_to: Option<MessageId>,
+    html: String,
+) -> Result<(), RequestError> {
+    let mut attempt = 1;
+    loop {
         let mut req = bot
             .send_message(chat, html.clone())
             .parse_mode(ParseMode::Html)
@@ -34,16 +48,38 @@ pub async fn send(
             });
         }
         match req.await {
-            Ok(_) => return,
+            Ok(_) => return Ok(()),
             Err(RequestError::RetryAfter(s))
                 if s.duration() <= LONGEST_WAIT && attempt < ATTEMPTS =>
             {
                 tokio::time::sleep(s.duration()).await;
+                attempt += 1;
             }
-            Err(e) => {
-                tracing::warn!(chat_id = chat.0, error = %describe(&e, token), "cannot send an answer");
-                return;
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Sends a file (e.g. a report) to `chat`, waiting out short 429s.
+pub async fn try_send_file(
+    bot: &Bot,
+    chat: ChatId,
+    file_name: String,
+    bytes: Vec<u8>,
+    caption: String,
+) -> Result<(), RequestError> {
+    let mut attempt = 1;
+    loop {
+        let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());
+        match bot.send_document(chat, file).caption(caption.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(RequestError::RetryAfter(s))
+                if s.duration() <= LONGEST_WAIT && attempt < ATTEMPTS =>
+            {
+                tokio::time::sleep(s.duration()).await;
+                attempt += 1;
             }
+            Err(e) => return Err(e),
         }
     }
 }

@@ -16,9 +16,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use teloxide::types::InlineKeyboardMarkup;
 use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::calendar::Calendar;
+use crate::checkin;
 use crate::config::Config;
 use crate::content::Category;
 use crate::replies;
@@ -293,6 +295,11 @@ impl<S: Sender> Engine<S> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(records = n, %before, "pruned old delivery records"),
                 Err(e) => tracing::error!(error = %e, "pruning the delivery log failed"),
+            }
+            match self.inner.store.prune_checkins(before) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(records = n, %before, "pruned old check-in records"),
+                Err(e) => tracing::error!(error = %e, "pruning the check-in records failed"),
             }
         }
         if let Some(year) = self.inner.calendar.missing_year(today) {
@@ -577,7 +584,7 @@ impl<S: Sender> Engine<S> {
         let out = Outgoing {
             chat_id,
             html: job.batch.html.to_string(),
-            keyboard: None,
+            keyboard: self.checkin_keyboard(chat_id, job.record.date),
             paid: self.inner.config.paid_broadcast,
         };
         job.record.attempts += 1;
@@ -613,6 +620,25 @@ impl<S: Sender> Engine<S> {
                 self.finish(job, State::Failed, Some(reason)).await;
             }
         }
+    }
+
+    /// The `✅ 已学习` button, when check-in is on in the config and in the chat.
+    fn checkin_keyboard(&self, chat_id: i64, date: NaiveDate) -> Option<InlineKeyboardMarkup> {
+        if !self.inner.config.checkin {
+            return None;
+        }
+        let planned = self.lock_plan().subs.get(&chat_id).map(|s| s.checkin);
+        // A chat just moved to a supergroup id may not be in the plan yet.
+        let on = match planned {
+            Some(on) => on,
+            None => match self.inner.store.subscription(chat_id) {
+                Ok(sub) => sub.is_none_or(|s| s.checkin),
+                Err(_) => true,
+            },
+        };
+        // Normally 0; more when a message of unknown outcome is sent again.
+        let count = self.inner.store.checkin_count(chat_id, date).unwrap_or(0);
+        on.then(|| checkin::keyboard(date, count))
     }
 
     /// Moves the subscription to the supergroup's id and delivers there instead.

@@ -1,0 +1,186 @@
+//! `/checkin` and `/report`: a chat's check-in switch, and the monthly 记实 report, which
+//! only the chat's admins and bot admins see, sent to the asking admin privately.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+use teloxide::types::Message;
+
+use super::access::{Refusal, Role};
+use super::handlers::chat_info;
+use super::subscriptions::ChatInfo;
+use super::{App, outbox, with_store};
+use crate::replies;
+use crate::report::{ChatReport, GroupRow, Month};
+use crate::store::{self, State};
+use crate::telegram::{SendError, classify, describe};
+
+/// `/checkin [on|off]`: shows or sets whether the chat's morning messages carry the button.
+/// The delivery time is not touched: today's delivery is not put off.
+pub fn set_checkin(app: &App, chat: &ChatInfo, on: Option<bool>) -> store::Result<String> {
+    let private = chat.is_private();
+    let global = app.config.checkin;
+    let sub = match on {
+        None => app.store.subscription(chat.id)?,
+        Some(on) => {
+            let sub = app.store.update_subscription(chat.id, |s| s.checkin = on)?;
+            if sub.is_some() {
+                app.changed.notify_one();
+                tracing::info!(chat_id = chat.id, on, "check-in switched");
+            }
+            sub
+        }
+    };
+    Ok(match sub {
+        Some(sub) => replies::checkin_state(private, sub.checkin, on.is_some(), global),
+        None => replies::not_subscribed(private),
+    })
+}
+
+/// One chat's report of `month`, from the store.
+pub fn chat_report(app: &App, chat_id: i64, month: Month) -> store::Result<ChatReport> {
+    let mut deliveries = Vec::new();
+    for date in month.days() {
+        deliveries.extend(app.store.delivery(date, chat_id)?);
+    }
+    let checkins = app
+        .store
+        .checkins_of(chat_id, month.first(), month.last())?;
+    let members = app.store.members_of(chat_id)?;
+    Ok(ChatReport::build(month, &deliveries, &checkins, &members))
+}
+
+/// `/report all`: every group subscribed, or delivered to in the month, or with
+/// check-ins in it.
+pub fn overview(app: &App, month: Month) -> store::Result<Vec<GroupRow>> {
+    let mut groups: BTreeMap<i64, (String, bool)> = app
+        .store
+        .subscriptions()?
+        .into_iter()
+        .filter(|s| s.chat_id < 0)
+        .map(|s| (s.chat_id, (s.title, s.active)))
+        .collect();
+    for date in month.days() {
+        for d in app.store.deliveries_on(date)? {
+            if d.state == State::Sent && d.chat_id < 0 {
+                groups
+                    .entry(d.chat_id)
+                    .or_insert_with(|| (d.chat_id.to_string(), false));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (chat_id, (title, active)) in groups {
+        let summary = chat_report(app, chat_id, month)?.summary();
+        if active || summary.days > 0 || summary.checkins > 0 {
+            rows.push(GroupRow {
+                chat_id,
+                title,
+                summary,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.title.cmp(&b.title).then(a.chat_id.cmp(&b.chat_id)));
+    Ok(rows)
+}
+
+/// `/report [all] [month]`: sends what was asked for and returns the answer for the chat
+/// the command came from (empty when everything is sent already).
+pub async fn report(
+    bot: &Bot,
+    app: &Arc<App>,
+    msg: &Message,
+    role: Role,
+    all: bool,
+    month: Option<Month>,
+) -> String {
+    let month = month.unwrap_or_else(|| Month::of(app.today()));
+    let private = msg.chat.is_private();
+    if all {
+        if !private {
+            return replies::report_all_private_only();
+        }
+        if role != Role::BotAdmin {
+            return replies::refused(Refusal::NotBotAdmin);
+        }
+        let rows = match with_store(app, move |app| overview(app, month)).await {
+            Ok(rows) => rows,
+            Err(e) => return failed(e),
+        };
+        let text = replies::report_overview(month, &rows);
+        let file = (!rows.is_empty()).then(|| {
+            (
+                replies::overview_file_name(month),
+                crate::report::overview_csv(&rows),
+            )
+        });
+        return match send_report(bot, msg.chat.id, text, file).await {
+            Ok(()) => String::new(),
+            Err(e) => {
+                tracing::warn!(error = %describe(&e, &app.config.token), "cannot send a report");
+                replies::internal_error()
+            }
+        };
+    }
+    if private {
+        return replies::report_in_a_group(role == Role::BotAdmin);
+    }
+    // Only a person can be written to privately: not an anonymous admin.
+    let Some(user) = msg.from.as_ref().filter(|_| msg.sender_chat.is_none()) else {
+        return replies::report_anonymous();
+    };
+    let chat = chat_info(&msg.chat);
+    let chat_id = chat.id;
+    let report = match with_store(app, move |app| chat_report(app, chat_id, month)).await {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    let summary = report.summary();
+    let text = replies::report_summary(&chat.title, month, &summary);
+    let file = (summary.days > 0 || summary.members > 0).then(|| {
+        (
+            replies::report_file_name(&chat.title, chat_id, month),
+            report.csv(),
+        )
+    });
+    let to = ChatId(user.id.0 as i64);
+    match send_report(bot, to, text, file).await {
+        Ok(()) => {
+            tracing::info!(chat_id, user_id = to.0, %month, "report sent privately");
+            replies::report_sent_privately()
+        }
+        Err(e) => match classify(&e, &app.config.token) {
+            SendError::Gone(reason) => {
+                tracing::info!(chat_id, user_id = to.0, %reason, "cannot reach an admin privately");
+                let me = bot.get_me().await.ok();
+                let username = me.as_ref().and_then(|m| m.user.username.as_deref());
+                replies::report_start_private_chat(username.unwrap_or_default())
+            }
+            other => {
+                tracing::warn!(chat_id, error = %other, "cannot send a report");
+                replies::internal_error()
+            }
+        },
+    }
+}
+
+/// The summary, then the CSV (when there is one).
+async fn send_report(
+    bot: &Bot,
+    to: ChatId,
+    text: String,
+    file: Option<(String, Vec<u8>)>,
+) -> Result<(), teloxide::RequestError> {
+    outbox::try_send(bot, to, None, text).await?;
+    if let Some((name, bytes)) = file {
+        let caption = name.trim_end_matches(".csv").to_string();
+        outbox::try_send_file(bot, to, name, bytes, caption).await?;
+    }
+    Ok(())
+}
+
+fn failed(e: anyhow::Error) -> String {
+    tracing::error!(error = %e, "a report failed");
+    replies::internal_error()
+}

@@ -167,6 +167,18 @@ impl Harness {
         sent.text.unwrap_or_default()
     }
 
+    /// The text of the answer to `text` from `from` in `chat`, when the bot may send other
+    /// messages (to other chats) first.
+    pub async fn ask(&self, chat: &ChatSpec, from: &UserSpec, text: &str) -> String {
+        let before = self.fake.sent_to(chat.id).len();
+        self.fake
+            .push_update(FakeApi::text_message(chat, from, text));
+        next_to(self, chat.id, before)
+            .await
+            .text
+            .unwrap_or_default()
+    }
+
     /// Pushes an update that must get no answer: `/help` from `from` in `chat` follows it, and
     /// the only answer must be to that (updates of one chat are handled in order).
     pub async fn silent(&self, update: Value, chat: &ChatSpec, from: &UserSpec) {
@@ -235,6 +247,98 @@ impl Harness {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+
+    /// Stops the bot, loads `doc` with `mingjing import` (as an operator restores a backup),
+    /// and starts the bot again.
+    pub async fn import(&mut self, doc: &mingjing::store::Document) {
+        self.stop().await;
+        let file = self.path().join(format!("import-{}.toml", self.launches));
+        std::fs::write(&file, toml::to_string(doc).unwrap()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_mingjing"))
+            .arg("import")
+            .arg(&file)
+            .arg("--config")
+            .arg(&self.config)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.launch().await;
+    }
+
+    /// Pushes a tap: `from` presses the button with `data` under message `message_id` of
+    /// `chat`. Returns the callback query's id, for [`Harness::toast`].
+    pub fn push_tap(
+        &self,
+        from: &UserSpec,
+        chat: &ChatSpec,
+        message_id: i32,
+        data: &str,
+    ) -> String {
+        let update = self.fake.callback_query(from, message_id, chat, data);
+        let id = update["callback_query"]["id"]
+            .as_str()
+            .expect("a callback query id")
+            .to_string();
+        self.fake.push_update(update);
+        id
+    }
+
+    /// A tap, and the toast that answers it.
+    pub async fn tap(
+        &self,
+        from: &UserSpec,
+        chat: &ChatSpec,
+        message_id: i32,
+        data: &str,
+    ) -> String {
+        let id = self.push_tap(from, chat, message_id, data);
+        self.toast(&id).await
+    }
+
+    /// The text of the answer to callback query `id` (empty if it had none), waiting for it.
+    pub async fn toast(&self, id: &str) -> String {
+        let find = || {
+            self.fake
+                .requests_of("answerCallbackQuery")
+                .into_iter()
+                .find(|r| r.params["callback_query_id"].as_str() == Some(id))
+        };
+        assert!(
+            poll_until(PATIENCE, || find().is_some()).await,
+            "tap {id} was not answered:\n{}",
+            self.stderr()
+        );
+        find().unwrap().params["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The label of the first button under a message of the bot, as the fake shows it now.
+    pub fn button_label(&self, chat_id: i64, message_id: i32) -> Option<String> {
+        let message = self.fake.message_json(chat_id, message_id)?;
+        button(&message["reply_markup"]).map(|(label, _)| label)
+    }
+}
+
+/// The label and callback data of the first button of an inline keyboard (`reply_markup`).
+pub fn button(markup: &Value) -> Option<(String, String)> {
+    let b = &markup["inline_keyboard"][0][0];
+    Some((
+        b["text"].as_str()?.to_string(),
+        b["callback_data"].as_str()?.to_string(),
+    ))
+}
+
+/// Waits for the first message the bot sends to `chat_id` after `before` messages there.
+pub async fn next_to(h: &Harness, chat_id: i64, before: usize) -> Sent {
+    let arrived = poll_until(PATIENCE, || h.fake.sent_to(chat_id).len() > before).await;
+    assert!(arrived, "nothing sent to {chat_id}:\n{}", h.stderr());
+    h.fake.sent_to(chat_id)[before].clone()
 }
 
 impl Drop for Harness {

@@ -451,6 +451,24 @@ impl FakeApi {
             .collect()
     }
 
+    /// The chat and the acceptance instant of every accepted send-like call, in order:
+    /// what benchmarks need, without copying every call's parameters as [`FakeApi::sent`]
+    /// does.
+    pub fn sent_times(&self) -> Vec<(i64, Instant)> {
+        self.shared
+            .lock()
+            .sent
+            .iter()
+            .map(|r| (r.chat_id(), r.at()))
+            .collect()
+    }
+
+    /// How many `getUpdates` calls were received (counted even when
+    /// `Options::record_requests` is off): the bot is ready once this is above zero.
+    pub fn polls(&self) -> usize {
+        self.shared.lock().polls
+    }
+
     /// How many send-like calls were accepted.
     pub fn sent_count(&self) -> usize {
         self.shared.lock().sent.len()

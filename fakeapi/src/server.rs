@@ -74,6 +74,7 @@ impl Shared {
         let delay = {
             let mut st = self.lock();
             st.record_request(Method::GetUpdates.name(), &params, Instant::now());
+            st.polls += 1;
             st.delay
         };
         loop {

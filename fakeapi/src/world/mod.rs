@@ -151,6 +151,14 @@ pub(crate) struct SentRecord {
 }
 
 impl SentRecord {
+    pub fn chat_id(&self) -> i64 {
+        self.chat_id
+    }
+
+    pub fn at(&self) -> Instant {
+        self.at
+    }
+
     pub fn to_sent(&self) -> Sent {
         let p = &self.params;
         let string = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -206,6 +214,8 @@ pub(crate) struct State {
     pub sent: Vec<SentRecord>,
     pub requests: Vec<Request>,
     pub count_429: usize,
+    /// `getUpdates` calls received, counted even when requests are not recorded.
+    pub polls: usize,
     next_message_id: HashMap<i64, i32>,
     messages: HashMap<(i64, i32), Stored>,
     commands: Value,
@@ -231,6 +241,7 @@ impl State {
             sent: Vec::new(),
             requests: Vec::new(),
             count_429: 0,
+            polls: 0,
             next_message_id: HashMap::new(),
             messages: HashMap::new(),
             commands: json!([]),
@@ -663,6 +674,7 @@ impl State {
         self.sent.clear();
         self.requests.clear();
         self.count_429 = 0;
+        self.polls = 0;
         self.chat_faults.clear();
         self.next_faults.clear();
         self.delay = Duration::ZERO;

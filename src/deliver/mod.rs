@@ -176,9 +176,12 @@ impl<S: Sender> Engine<S> {
     ) -> Engine<S> {
         let concurrency = (config.max_per_second as usize).clamp(1, MAX_CONCURRENCY);
         let limiter = Limiter::new(config.max_per_second);
+        let permits = Arc::new(Semaphore::new(concurrency));
+        let taken = permits.clone();
+        let in_flight = Arc::new(move || concurrency.saturating_sub(taken.available_permits()));
         Engine {
             inner: Arc::new(Inner {
-                flusher: Flusher::start(store.clone()),
+                flusher: Flusher::start(store.clone(), in_flight),
                 store,
                 sender,
                 config,
@@ -189,7 +192,7 @@ impl<S: Sender> Engine<S> {
                 seq: AtomicU64::new(0),
                 active: Mutex::new(HashSet::new()),
                 limiter: Mutex::new(limiter),
-                permits: Arc::new(Semaphore::new(concurrency)),
+                permits,
                 concurrency,
                 plan: Mutex::new(Plan {
                     dirty: true,
@@ -702,13 +705,8 @@ impl<S: Sender> Engine<S> {
             job.record.error = None;
         }
         job.record.updated_at = self.now();
-        let written = self
-            .inner
-            .store
-            .put_deliveries(std::slice::from_ref(&job.record));
-        if let Err(e) = written {
-            tracing::error!(chat_id = job.record.chat_id, error = %e, "cannot record a delivery");
-        } else if !self.inner.flusher.durable().await {
+        // Group commit: written and flushed together with the records of other sends.
+        if !self.inner.flusher.commit(job.record.clone()).await {
             tracing::error!(
                 chat_id = job.record.chat_id,
                 "a delivery record may not be durable"

@@ -1,5 +1,7 @@
 //! When things are due: delivery days, due instants and the study rule, pure.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -43,6 +45,20 @@ pub fn rule_of(sub: &Subscription, config: &Config) -> (NaiveTime, DayRule) {
     )
 }
 
+/// The instant a subscription with `rule` (from [`rule_of`]) is due on `date`, if `date` is
+/// one of its delivery days.
+pub fn due_on(
+    rule: (NaiveTime, DayRule),
+    date: NaiveDate,
+    config: &Config,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
+    let (time, days) = rule;
+    calendar
+        .is_delivery_day(days, date)
+        .then(|| due_instant(date, time, config.timezone))
+}
+
 /// The deliveries due on `date`: every active subscription whose day rule includes it, at
 /// its own time, in time order.
 pub fn dues_on(
@@ -75,16 +91,31 @@ pub fn next_due(
     config: &Config,
     calendar: &Calendar,
 ) -> Option<DateTime<Utc>> {
+    let rules: HashSet<(NaiveTime, DayRule)> = subs
+        .iter()
+        .filter(|s| s.active)
+        .map(|s| rule_of(s, config))
+        .collect();
+    next_due_of_rules(&rules, now, config, calendar)
+}
+
+/// The first delivery after `now` of any of `rules` (the distinct rules of the active
+/// subscriptions), looking up to two weeks ahead: the cost grows with the number of
+/// distinct delivery times, not with the number of chats.
+pub fn next_due_of_rules(
+    rules: &HashSet<(NaiveTime, DayRule)>,
+    now: DateTime<Utc>,
+    config: &Config,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
     let today = local_date(now, config.timezone);
-    today
-        .iter_days()
-        .take(15)
-        .find_map(|d| {
-            dues_on(subs, d, config, calendar)
-                .into_iter()
-                .find(|due| due.at > now)
-        })
-        .map(|d| d.at)
+    today.iter_days().take(15).find_map(|d| {
+        rules
+            .iter()
+            .filter_map(|&rule| due_on(rule, d, config, calendar))
+            .filter(|at| *at > now)
+            .min()
+    })
 }
 
 /// Whether the morning message of `date` carries the 第一议题 line. "monday" means the first

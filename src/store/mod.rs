@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -21,7 +22,7 @@ use crate::edition::{self, Edition, Rotation};
 mod checkins;
 mod deliveries;
 pub use checkins::{CheckIn, Member, Tap};
-pub use deliveries::{Delivery, State};
+pub use deliveries::{Delivery, State, Tally};
 
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
@@ -121,6 +122,10 @@ pub struct Store {
     editions: sled::Tree,
     subscriptions: sled::Tree,
     deliveries: sled::Tree,
+    /// The keys of the pending delivery records.
+    pending: sled::Tree,
+    /// Counts of delivery records by state; its lock also serialises writes to the log.
+    tallies: Arc<Mutex<deliveries::Tallies>>,
     checkins: sled::Tree,
     members: sled::Tree,
 }
@@ -146,6 +151,8 @@ impl Store {
             editions: db.open_tree("editions")?,
             subscriptions: db.open_tree("subscriptions")?,
             deliveries: db.open_tree("deliveries")?,
+            pending: db.open_tree("pending")?,
+            tallies: Arc::default(),
             checkins: db.open_tree("checkins")?,
             members: db.open_tree("members")?,
             db,
@@ -441,11 +448,16 @@ impl Store {
     }
 
     pub fn subscriptions(&self) -> Result<Vec<Subscription>> {
+        self.each_subscription().collect()
+    }
+
+    /// Every subscription in chat id order, read one at a time (100,000 of them as one
+    /// `Vec` are about 20 MB).
+    pub fn each_subscription(&self) -> impl Iterator<Item = Result<Subscription>> + use<> {
         self.subscriptions
             .iter()
             .values()
             .map(|v| decode("subscriptions", &v?))
-            .collect()
     }
 
     // ---- flags ----

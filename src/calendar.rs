@@ -153,7 +153,8 @@ impl Calendar {
                         ));
                         continue;
                     };
-                    if (date.year() - year).abs() > 1 {
+                    // In i64: a year near i32::MIN overflowed (found by tests/robustness.rs).
+                    if (i64::from(date.year()) - i64::from(year)).abs() > 1 {
                         err(format!("{date} is too far from the year {year}"));
                         continue;
                     }
@@ -351,5 +352,16 @@ holidays = [{ date = "2027-01-01", name = "元旦" }]
             .unwrap_err()
             .0;
         assert_eq!(e[0].line, 2);
+    }
+
+    #[test]
+    fn a_year_at_the_end_of_the_integers_is_refused_not_a_panic() {
+        for year in [i32::MIN, i32::MAX] {
+            let src = format!(
+                "[[year]]\nyear = {year}\nholidays = [{{ date = \"2025-01-01\", name = \"元旦\" }}]\n"
+            );
+            let e = Calendar::parse("x.toml", &src).unwrap_err().0;
+            assert!(e[0].reason.contains("too far"), "{}", e[0]);
+        }
     }
 }

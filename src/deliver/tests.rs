@@ -383,3 +383,94 @@ async fn an_unknown_holiday_year_is_announced_once() {
     assert_eq!(sent[0].chat_id, 42);
     assert!(sent[0].html.contains("2027"));
 }
+
+/// Checks at every send that the chat's delivery is already recorded pending.
+#[derive(Clone)]
+struct Marked {
+    store: Store,
+    script: Script,
+    unmarked: Arc<AtomicUsize>,
+}
+
+impl Sender for Marked {
+    async fn send(&self, out: &Outgoing) -> std::result::Result<i32, SendError> {
+        let state = self
+            .store
+            .delivery(day(), out.chat_id)
+            .unwrap()
+            .map(|d| d.state);
+        if state != Some(State::Pending) {
+            self.unmarked.fetch_add(1, Ordering::Relaxed);
+        }
+        self.script.send(out).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_morning_push_is_marked_in_parts_each_before_its_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .add_item(Category::Political, "按规定请示报告", None, 42, at(0, 0, 0))
+        .unwrap();
+    store.set_meta_flag("calendar-warned-2027").unwrap();
+    let n = START_PART * 2 + 500;
+    let subscriptions = (1..=n as i64)
+        .map(|i| Subscription {
+            chat_id: -i,
+            title: String::new(),
+            kind: "group".into(),
+            time: None,
+            days: None,
+            active: true,
+            reason: None,
+            subscribed_by: 1,
+            subscribed_at: at(7, 0, 0),
+            changed_at: at(7, 0, 0),
+            checkin: false,
+        })
+        .collect();
+    store
+        .import(&store::Document {
+            format: 1,
+            next_id: 2,
+            subscriptions,
+            ..store::Document::default()
+        })
+        .unwrap();
+    let config = Config::parse(
+        "t.toml",
+        "[delivery]\nmax_per_second = 1000000\npaid_broadcast = true\n",
+        Path::new(""),
+        &Env::default(),
+    )
+    .unwrap();
+    let sender = Marked {
+        store: store.clone(),
+        script: Script::default(),
+        unmarked: Arc::default(),
+    };
+    let engine = Engine::new(
+        store.clone(),
+        sender.clone(),
+        Arc::new(config),
+        Arc::new(Calendar::built_in()),
+        Arc::new(|| at(8, 0, 0)),
+    );
+    tokio::spawn(engine.clone().dispatch());
+    engine.tick().unwrap();
+    for _ in 0..3000 {
+        if engine.inner.active.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut sent = sender.script.sent_to();
+    assert_eq!(sent.len(), n);
+    sent.sort_unstable();
+    sent.dedup();
+    assert_eq!(sent.len(), n, "a chat got two messages");
+    assert_eq!(sender.unmarked.load(Ordering::Relaxed), 0);
+    let tally = store.tally_on(day()).unwrap();
+    assert_eq!(tally.sent, n);
+}

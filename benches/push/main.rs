@@ -11,6 +11,7 @@
 //! cargo bench --bench push -- --only fanout --chats 100000 # another size of the fan-out
 //! ```
 //!
+//! `MINGJING_BENCH_KEEP=1` keeps each run's folder (config, database, the bot's log).
 //! `MINGJING_BENCH_WRAP` runs the bot under a profiler, e.g.
 //! `MINGJING_BENCH_WRAP="valgrind --tool=massif --massif-out-file=/tmp/massif.%p"`.
 

@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -16,26 +15,13 @@ use mingjing::store::{Document, State, Subscription};
 /// Stops the bot, imports `subs` with `mingjing import` (as an operator would restore a
 /// backup), and starts the bot again.
 async fn with_subscriptions(h: &mut Harness, subs: Vec<Subscription>) {
-    h.stop().await;
     let doc = Document {
         format: 1,
         next_id: 1,
         subscriptions: subs,
         ..Document::default()
     };
-    let file = h.path().join("subscriptions.toml");
-    std::fs::write(&file, toml::to_string(&doc).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mingjing"))
-        .args(["import", file.to_str().unwrap(), "--config"])
-        .arg(&h.config)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    h.launch().await;
+    h.import(&doc).await;
 }
 
 /// `n` groups, ids -1001 … , due at `time`, subscribed yesterday.

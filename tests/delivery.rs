@@ -147,6 +147,54 @@ async fn a_kill_mid_broadcast_loses_no_group_and_repeats_at_most_the_sends_in_fl
 }
 
 #[tokio::test]
+async fn a_kill_during_a_large_pushnow_loses_no_group_and_repeats_at_most_the_sends_in_flight() {
+    // More groups than the engine marks pending at once (two parts of 1,000): at the kill
+    // most are not marked yet, and only the recorded request brings them back.
+    const N: i64 = 3_000;
+    let mut h = Harness::start_with(Setup {
+        schedule: Some(
+            "[schedule]\ndays = \"everyday\"\ncatch_up = \"1m\"\n\n[delivery]\nmax_per_second = 1000\npaid_broadcast = true"
+                .into(),
+        ),
+        ..Setup::default()
+    })
+    .await;
+    // Not due in the next hours (or missed long ago): only /pushnow sends to them.
+    with_subscriptions(&mut h, groups(N, local_time_in(chrono::Duration::hours(3)))).await;
+    // Answers after 50 ms, 30 in flight: about 600 messages a second.
+    h.fake.set_delay(Duration::from_millis(50));
+    let answer = ask_admin(&h, "/pushnow").await;
+    assert!(answer.contains(&format!("{N} 个")), "{answer}");
+    h.fake.wait_for_sent(600, PATIENCE).await;
+    h.kill();
+    let at_kill = h.fake.sent_count();
+    assert!(at_kill < 1_500, "{at_kill} sent before the kill");
+
+    h.fake.set_delay(Duration::ZERO);
+    h.launch().await;
+    let all = common::poll_until(Duration::from_secs(60), || per_chat(&h).len() as i64 > N).await;
+    assert!(
+        all,
+        "only {} chats served:\n{}",
+        per_chat(&h).len(),
+        h.stderr()
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let counts = per_chat(&h);
+    let repeated: usize = counts
+        .iter()
+        .filter(|(chat, _)| **chat != common::BOT_ADMIN)
+        .map(|(_, n)| n - 1)
+        .sum();
+    assert!(
+        repeated <= mingjing::deliver::MAX_CONCURRENCY,
+        "{repeated} repeated messages"
+    );
+    h.stop().await;
+    assert!(h.store().pushes().unwrap().is_empty(), "the push is over");
+}
+
+#[tokio::test]
 async fn a_start_within_catch_up_delivers_and_beyond_it_records_missed() {
     let mut h = Harness::start_with(Setup {
         schedule: Some("[schedule]\ndays = \"everyday\"\ncatch_up = \"1m\"".into()),

@@ -6,12 +6,13 @@
 //! at most the send concurrency of messages can be sent again. Each delivery has one
 //! deadline (due + `catch_up`), checked before every attempt.
 
+mod batch;
 mod flusher;
 pub mod limiter;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,9 +26,10 @@ use crate::config::Config;
 use crate::content::Category;
 use crate::replies;
 use crate::schedule;
-use crate::store::{self, Delivery, State, Store, Subscription};
+use crate::store::{self, Delivery, PushRequest, State, Store, Subscription};
 use crate::telegram::{Outgoing, SendError, Sender};
 
+use batch::{Batch, Todo};
 use flusher::Flusher;
 use limiter::{Admit, Limiter};
 
@@ -36,8 +38,6 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Sends in flight at once; also the most messages a kill can leave sent but unrecorded.
 pub const MAX_CONCURRENCY: usize = 30;
-/// Deliveries a morning push marks pending and queues at a time.
-const START_PART: usize = 1_000;
 /// The longest pause between retries of a failing chat.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -91,6 +91,8 @@ struct Inner<S> {
     seq: AtomicU64,
     /// Deliveries queued or in flight in this process.
     active: Mutex<HashSet<(NaiveDate, i64)>>,
+    /// Batches not over yet.
+    batches: Mutex<Vec<Arc<Batch>>>,
     limiter: Mutex<Limiter>,
     permits: Arc<Semaphore>,
     concurrency: usize,
@@ -134,29 +136,6 @@ impl Planned {
             changed_at: sub.changed_at,
             rule: schedule::rule_of(sub, config),
         }
-    }
-}
-
-/// The deliveries started together (one due time, normally) and what became of them.
-struct Batch {
-    html: Arc<str>,
-    remaining: AtomicUsize,
-    failures: Mutex<Vec<(i64, String)>>,
-    deactivated: Mutex<Vec<(i64, String)>>,
-}
-
-impl Batch {
-    fn note(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64, reason: &str) {
-        list.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((chat_id, reason.to_string()));
-    }
-
-    fn has(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64) -> bool {
-        list.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .any(|(c, _)| *c == chat_id)
     }
 }
 
@@ -220,6 +199,7 @@ impl<S: Sender> Engine<S> {
                 wake: Notify::new(),
                 seq: AtomicU64::new(0),
                 active: Mutex::new(HashSet::new()),
+                batches: Mutex::new(Vec::new()),
                 limiter: Mutex::new(limiter),
                 permits,
                 concurrency,
@@ -303,6 +283,11 @@ impl<S: Sender> Engine<S> {
 
     fn today(&self) -> NaiveDate {
         schedule::local_date(self.now(), self.inner.config.timezone)
+    }
+
+    /// How late a delivery may still be made.
+    fn catch_up(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.inner.config.catch_up).unwrap_or_default()
     }
 
     /// Re-reads the subscriptions and the dues of yesterday and today when needed. The plan
@@ -434,8 +419,8 @@ impl<S: Sender> Engine<S> {
         if due.is_empty() {
             return Ok(());
         }
-        let catch_up = chrono::Duration::from_std(self.inner.config.catch_up).unwrap_or_default();
-        let mut by_date: BTreeMap<NaiveDate, Vec<Delivery>> = BTreeMap::new();
+        let catch_up = self.catch_up();
+        let mut by_date: BTreeMap<NaiveDate, Vec<(DateTime<Utc>, i64)>> = BTreeMap::new();
         let mut missed = Vec::new();
         // Whether a date has any record at all: on a morning's first due time it has none,
         // and 100,000 lookups that find nothing are skipped.
@@ -455,12 +440,12 @@ impl<S: Sender> Engine<S> {
             if any && self.inner.store.delivery(date, chat_id)?.is_some() {
                 continue;
             }
-            let mut record = new_record(chat_id, date, at, at + catch_up, now);
-            if now > record.deadline {
+            if now > at + catch_up {
+                let mut record = new_record(chat_id, date, at, at + catch_up, now);
                 record.state = State::Missed;
                 missed.push(record);
             } else {
-                by_date.entry(date).or_default().push(record);
+                by_date.entry(date).or_default().push((at, chat_id));
             }
         }
         if !missed.is_empty() {
@@ -468,13 +453,14 @@ impl<S: Sender> Engine<S> {
             self.inner.store.put_deliveries(&missed)?;
             self.inner.store.flush()?;
         }
-        for (date, records) in by_date {
-            self.start(date, records, true)?;
+        for (date, due) in by_date {
+            self.start(date, Todo::Due(due.into_iter()))?;
         }
         Ok(())
     }
 
-    /// Re-queues the deliveries a previous run left pending, or records them missed.
+    /// Re-queues the deliveries a previous run left pending, or records them missed, and
+    /// takes up the `/pushnow` requests it did not finish.
     fn resume(&self) -> Result<()> {
         self.refresh_plan()?;
         let now = self.now();
@@ -509,145 +495,75 @@ impl<S: Sender> Engine<S> {
         }
         for (date, records) in by_date {
             tracing::info!(%date, count = records.len(), "resuming interrupted deliveries");
-            self.start(date, records, false)?;
+            self.start(date, Todo::Pending(records.into_iter()))?;
+        }
+        for request in self.inner.store.pushes()? {
+            if now > request.deadline {
+                self.inner.store.remove_push(&request)?;
+                continue;
+            }
+            tracing::info!(date = %request.date, "resuming an interrupted /pushnow");
+            let chats = self.active_chats();
+            self.start(
+                request.date,
+                Todo::Push {
+                    request,
+                    chats: chats.into_iter(),
+                },
+            )?;
         }
         Ok(())
     }
 
-    /// Serves every active subscription that has not had today's edition.
-    pub fn push_now(&self) -> Result<PushReport> {
-        self.refresh_plan()?;
-        let now = self.now();
-        let today = self.today();
-        let catch_up = chrono::Duration::from_std(self.inner.config.catch_up).unwrap_or_default();
-        let mut subs: Vec<i64> = self
+    /// The chats of the active subscriptions, in order.
+    fn active_chats(&self) -> Vec<i64> {
+        let mut chats: Vec<i64> = self
             .lock_plan()
             .subs
             .iter()
             .filter(|(_, s)| s.active)
             .map(|(&chat_id, _)| chat_id)
             .collect();
-        subs.sort_unstable();
+        chats.sort_unstable();
+        chats
+    }
+
+    /// Serves every active subscription that has not had today's edition. The request is
+    /// recorded first, so that a restart finishes it.
+    pub fn push_now(&self) -> Result<PushReport> {
+        self.refresh_plan()?;
+        let now = self.now();
+        let today = self.today();
         let mut report = PushReport::default();
-        let mut records = Vec::new();
-        for chat_id in subs {
+        let mut chats = Vec::new();
+        for chat_id in self.active_chats() {
             if self.is_active(today, chat_id) {
                 report.in_progress += 1;
                 continue;
             }
             match self.inner.store.delivery(today, chat_id)? {
                 Some(r) if r.state == State::Sent => report.already_sent += 1,
-                _ => records.push(new_record(chat_id, today, now, now + catch_up, now)),
+                _ => chats.push(chat_id),
             }
         }
-        report.queued = records.len();
-        if !records.is_empty() && !self.start(today, records, false)? {
+        report.queued = chats.len();
+        if chats.is_empty() {
+            return Ok(report);
+        }
+        let request = PushRequest {
+            date: today,
+            at: now,
+            deadline: now + self.catch_up(),
+        };
+        let todo = Todo::Push {
+            request,
+            chats: chats.into_iter(),
+        };
+        if !self.start(today, todo)? {
             report.queued = 0;
             report.empty = true;
         }
         Ok(report)
-    }
-
-    /// Marks `records` pending (durably) and queues them. Returns false when the edition
-    /// has no items, in which case they are recorded failed and admins are told. With
-    /// `in_parts` (the morning push) they are marked and queued [`START_PART`] at a time,
-    /// so that a push to many chats sends its first messages as soon as its first part is
-    /// durable instead of after all of them (100,000 took 1.3 s to mark); those not yet
-    /// marked if the process dies are due again at the next start, like any not started.
-    fn start(&self, date: NaiveDate, mut records: Vec<Delivery>, in_parts: bool) -> Result<bool> {
-        let c = &self.inner.config;
-        let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
-        let edition = self.inner.store.edition(date, with_study)?;
-        let now = self.now();
-        if edition.is_empty() {
-            for r in &mut records {
-                r.state = State::Failed;
-                r.error = Some("no items".into());
-                r.updated_at = now;
-            }
-            self.inner.store.put_deliveries(&records)?;
-            self.inner.store.flush()?;
-            tracing::error!(%date, "the edition has no items: nothing sent");
-            self.tell_admins(replies::edition_has_no_items(date));
-            return Ok(false);
-        }
-        let batch = Arc::new(Batch {
-            html: edition.html.into(),
-            remaining: AtomicUsize::new(records.len()),
-            failures: Mutex::new(Vec::new()),
-            deactivated: Mutex::new(Vec::new()),
-        });
-        tracing::info!(%date, count = records.len(), "delivering");
-        for r in &records {
-            self.set_active(r.date, r.chat_id, true);
-        }
-        if in_parts && records.len() > START_PART {
-            // The first part now; the others from a blocking thread, so that this task
-            // (which may hold the dispatcher in its worker's next-to-run slot) returns at once.
-            let rest = records.split_off(START_PART);
-            if let Err(e) = self.mark_and_queue(&batch, records, START_PART, now) {
-                self.release(&batch, &rest);
-                return Err(e);
-            }
-            let engine = self.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = engine.mark_and_queue(&batch, rest, START_PART, now) {
-                    tracing::error!(%date, error = %e, "cannot mark deliveries pending");
-                }
-            });
-            return Ok(true);
-        }
-        let all = records.len().max(1);
-        self.mark_and_queue(&batch, records, all, now)?;
-        Ok(true)
-    }
-
-    /// Marks `records` pending, flushes and queues them, `part` at a time. On an error
-    /// the records not yet marked are released: not started, they are due again later.
-    fn mark_and_queue(
-        &self,
-        batch: &Arc<Batch>,
-        records: Vec<Delivery>,
-        part: usize,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut rest = records.into_iter();
-        loop {
-            let mut marking: Vec<Delivery> = rest.by_ref().take(part).collect();
-            if marking.is_empty() {
-                return Ok(());
-            }
-            for r in &mut marking {
-                r.state = State::Pending;
-                r.updated_at = now;
-            }
-            let store = &self.inner.store;
-            if let Err(e) = store.put_deliveries(&marking).and_then(|()| store.flush()) {
-                let dropped: Vec<Delivery> = marking.into_iter().chain(rest).collect();
-                self.release(batch, &dropped);
-                return Err(e);
-            }
-            let ready = Instant::now();
-            for record in marking {
-                self.enqueue(
-                    Job {
-                        record,
-                        batch: batch.clone(),
-                    },
-                    ready,
-                );
-            }
-        }
-    }
-
-    /// Gives up deliveries of `batch` that were not started.
-    fn release(&self, batch: &Batch, records: &[Delivery]) {
-        for r in records {
-            self.set_active(r.date, r.chat_id, false);
-        }
-        if batch.remaining.fetch_sub(records.len(), Ordering::AcqRel) == records.len() {
-            self.report(batch);
-        }
     }
 
     fn is_active(&self, date: NaiveDate, chat_id: i64) -> bool {
@@ -697,6 +613,9 @@ impl<S: Sender> Engine<S> {
                 }
             };
             if self.now() > job.record.deadline {
+                if job.record.attempts == 0 {
+                    self.attempted(&job.batch);
+                }
                 let state = if job.record.attempts > 0 {
                     State::Failed
                 } else {
@@ -747,6 +666,9 @@ impl<S: Sender> Engine<S> {
             keyboard: self.checkin_keyboard(chat_id, job.record.date),
             paid: self.inner.config.paid_broadcast,
         };
+        if job.record.attempts == 0 {
+            self.attempted(&job.batch);
+        }
         job.record.attempts += 1;
         match self.inner.sender.send(&out).await {
             Ok(message_id) => {
@@ -877,23 +799,7 @@ impl<S: Sender> Engine<S> {
             job.batch.note(&job.batch.failures, chat_id, &reason);
         }
         self.set_active(job.record.date, chat_id, false);
-        if job.batch.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.report(&job.batch);
-        }
-    }
-
-    /// One message to the bot admins for a batch that had failures, never one per chat.
-    fn report(&self, batch: &Batch) {
-        let failures = batch.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.is_empty() {
-            return;
-        }
-        let deactivated = batch
-            .deactivated
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .len();
-        self.tell_admins(replies::delivery_failures(&failures, deactivated));
+        self.done(&job.batch, 1);
     }
 
     fn tell_admins(&self, html: String) {
@@ -926,7 +832,8 @@ impl<S: Sender> Engine<S> {
         };
         let tally = self.inner.store.tally_on(self.today())?;
         stats.sent = tally.sent;
-        stats.pending = tally.pending;
+        // A large push marks its deliveries pending a part at a time.
+        stats.pending = tally.pending + self.unstarted_on(self.today());
         stats.failed = tally.failed;
         stats.missed = tally.missed;
         stats.items = store::count_by_category(&self.inner.store.items()?);

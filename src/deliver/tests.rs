@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::atomic::AtomicI32;
+use std::sync::atomic::{AtomicI32, AtomicUsize};
 
 use chrono::{NaiveTime, TimeZone};
 
@@ -132,8 +132,7 @@ impl World {
     /// Waits until nothing is queued or in flight.
     async fn settle(&self) {
         for _ in 0..500 {
-            let idle = self.engine.inner.active.lock().unwrap().is_empty();
-            if idle {
+            if self.engine.idle() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -384,12 +383,14 @@ async fn an_unknown_holiday_year_is_announced_once() {
     assert!(sent[0].html.contains("2027"));
 }
 
-/// Checks at every send that the chat's delivery is already recorded pending.
+/// Checks at every send that the chat's delivery is already recorded pending, and keeps
+/// the most deliveries it saw pending at once.
 #[derive(Clone)]
 struct Marked {
     store: Store,
     script: Script,
     unmarked: Arc<AtomicUsize>,
+    most_pending: Arc<AtomicUsize>,
 }
 
 impl Sender for Marked {
@@ -402,19 +403,20 @@ impl Sender for Marked {
         if state != Some(State::Pending) {
             self.unmarked.fetch_add(1, Ordering::Relaxed);
         }
+        let pending = self.store.tally_on(day()).unwrap().pending;
+        self.most_pending.fetch_max(pending, Ordering::Relaxed);
         self.script.send(out).await
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_large_morning_push_is_marked_in_parts_each_before_its_sends() {
+/// `n` groups due at 08:00, at 08:00 (or later: `now`), with no limits to speak of.
+fn large(n: usize, now: DateTime<Utc>) -> (tempfile::TempDir, Engine<Marked>, Marked) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     store
         .add_item(Category::Political, "按规定请示报告", None, 42, at(0, 0, 0))
         .unwrap();
     store.set_meta_flag("calendar-warned-2027").unwrap();
-    let n = START_PART * 2 + 500;
     let subscriptions = (1..=n as i64)
         .map(|i| Subscription {
             chat_id: -i,
@@ -449,28 +451,127 @@ async fn a_large_morning_push_is_marked_in_parts_each_before_its_sends() {
         store: store.clone(),
         script: Script::default(),
         unmarked: Arc::default(),
+        most_pending: Arc::default(),
     };
     let engine = Engine::new(
-        store.clone(),
+        store,
         sender.clone(),
         Arc::new(config),
         Arc::new(Calendar::built_in()),
-        Arc::new(|| at(8, 0, 0)),
+        Arc::new(move || now),
     );
-    tokio::spawn(engine.clone().dispatch());
-    engine.tick().unwrap();
+    (dir, engine, sender)
+}
+
+async fn until_idle<S: Sender>(engine: &Engine<S>) {
     for _ in 0..3000 {
-        if engine.inner.active.lock().unwrap().is_empty() {
-            break;
+        if engine.idle() {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    panic!("deliveries did not settle");
+}
+
+/// Every one of `n` chats got one message, marked pending before it was sent, and never
+/// more than two parts of each of the `batches` (plus the sends in flight) were pending at
+/// once.
+fn assert_served_once_in_parts(sender: &Marked, store: &Store, n: usize, batches: usize) {
     let mut sent = sender.script.sent_to();
     assert_eq!(sent.len(), n);
     sent.sort_unstable();
     sent.dedup();
     assert_eq!(sent.len(), n, "a chat got two messages");
     assert_eq!(sender.unmarked.load(Ordering::Relaxed), 0);
-    let tally = store.tally_on(day()).unwrap();
-    assert_eq!(tally.sent, n);
+    let most = sender.most_pending.load(Ordering::Relaxed);
+    assert!(
+        most <= batches * 2 * batch::PART + MAX_CONCURRENCY,
+        "{most} deliveries were pending at once"
+    );
+    assert_eq!(store.tally_on(day()).unwrap().sent, n);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_morning_push_is_marked_a_part_at_a_time_each_before_its_sends() {
+    let n = batch::PART * 4 + 500;
+    let (_dir, engine, sender) = large(n, at(8, 0, 0));
+    tokio::spawn(engine.clone().dispatch());
+    engine.tick().unwrap();
+    until_idle(&engine).await;
+    assert_served_once_in_parts(&sender, &engine.inner.store, n, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_pushnow_is_marked_a_part_at_a_time_and_forgotten_when_over() {
+    let n = batch::PART * 4 + 500;
+    let (_dir, engine, sender) = large(n, at(7, 30, 0));
+    tokio::spawn(engine.clone().dispatch());
+    let report = engine.push_now().unwrap();
+    assert_eq!(report.queued, n);
+    assert_eq!(engine.inner.store.pushes().unwrap().len(), 1);
+    until_idle(&engine).await;
+    assert_served_once_in_parts(&sender, &engine.inner.store, n, 1);
+    assert!(engine.inner.store.pushes().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pushnow_during_the_morning_push_sends_each_chat_once() {
+    let n = batch::PART * 4 + 500;
+    let (_dir, engine, sender) = large(n, at(8, 0, 0));
+    tokio::spawn(engine.clone().dispatch());
+    // Both list every chat; most of the morning's are not marked yet when /pushnow comes.
+    engine.tick().unwrap();
+    let report = engine.push_now().unwrap();
+    assert_eq!(report.queued + report.in_progress + report.already_sent, n);
+    until_idle(&engine).await;
+    assert_served_once_in_parts(&sender, &engine.inner.store, n, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_pushnow_is_finished_after_restart() {
+    let n = batch::PART * 2;
+    let (_dir, engine, sender) = large(n, at(7, 30, 0));
+    let store = engine.inner.store.clone();
+    // A previous run recorded the push, marked and sent some chats, marked some more, and
+    // died before it marked the rest.
+    let request = PushRequest {
+        date: day(),
+        at: at(7, 20, 0),
+        deadline: at(9, 20, 0),
+    };
+    store.put_push(&request).unwrap();
+    let record = |chat_id: i64, state| Delivery {
+        state,
+        ..new_record(chat_id, day(), request.at, request.deadline, request.at)
+    };
+    let sent: Vec<Delivery> = (1..=300).map(|i| record(-i, State::Sent)).collect();
+    let pending: Vec<Delivery> = (301..=330).map(|i| record(-i, State::Pending)).collect();
+    store.put_deliveries(&sent).unwrap();
+    store.put_deliveries(&pending).unwrap();
+    tokio::spawn(engine.clone().dispatch());
+    engine.resume().unwrap();
+    until_idle(&engine).await;
+    let mut got = sender.script.sent_to();
+    got.sort_unstable();
+    let want: Vec<i64> = (301..=n as i64).rev().map(|i| -i).collect();
+    assert_eq!(got, want, "the chats not sent yet, each once");
+    assert_eq!(store.tally_on(day()).unwrap().sent, n);
+    assert!(store.pushes().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_pushnow_past_its_deadline_is_dropped_at_start() {
+    let (_dir, engine, sender) = large(10, at(11, 0, 0));
+    let store = engine.inner.store.clone();
+    store
+        .put_push(&PushRequest {
+            date: day(),
+            at: at(7, 20, 0),
+            deadline: at(9, 20, 0),
+        })
+        .unwrap();
+    engine.resume().unwrap();
+    assert!(store.pushes().unwrap().is_empty());
+    assert!(engine.idle());
+    assert!(sender.script.sent_to().is_empty());
 }

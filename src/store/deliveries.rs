@@ -64,6 +64,26 @@ pub struct Delivery {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A `/pushnow` under way, kept until every chat it serves has been handled, so that a
+/// restart finishes it: its deliveries are marked pending a part at a time, not all at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub date: NaiveDate,
+    /// When it was asked for: a record written since then was written by this push.
+    pub at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+}
+
+impl PushRequest {
+    fn key(&self) -> String {
+        format!(
+            "push:{}/{:020}",
+            date_key(self.date),
+            self.at.timestamp_micros()
+        )
+    }
+}
+
 /// The per-date counts of records by state, for the dates asked about so far.
 #[derive(Debug, Default)]
 pub struct Tallies(HashMap<NaiveDate, Tally>);
@@ -232,6 +252,28 @@ impl Store {
             }
         }
         Ok(None)
+    }
+
+    /// Records a `/pushnow` durably before any of its deliveries is marked.
+    pub fn put_push(&self, push: &PushRequest) -> Result<()> {
+        self.meta.insert(push.key(), encode(push))?;
+        self.flush()
+    }
+
+    /// The `/pushnow` requests not finished yet.
+    pub fn pushes(&self) -> Result<Vec<PushRequest>> {
+        self.meta
+            .scan_prefix("push:")
+            .values()
+            .map(|v| decode("meta", &v?))
+            .collect()
+    }
+
+    /// Forgets a finished `/pushnow`. Not flushed: if the removal is lost, the push is
+    /// taken up again at the next start and finds every chat handled.
+    pub fn remove_push(&self, push: &PushRequest) -> Result<()> {
+        self.meta.remove(push.key())?;
+        Ok(())
     }
 
     /// Deletes records of dates before `before`; returns how many.
@@ -408,5 +450,32 @@ mod tests {
         assert_eq!(chats, vec![-3, -1]);
         assert!(store.meta_flag(PENDING_INDEXED).unwrap());
         assert_eq!(store.pending.len(), 2);
+    }
+
+    #[test]
+    fn push_requests_survive_a_reopen_until_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap();
+        let first = PushRequest {
+            date: d,
+            at: t,
+            deadline: t + chrono::Duration::hours(2),
+        };
+        let second = PushRequest {
+            at: t + chrono::Duration::minutes(5),
+            ..first.clone()
+        };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.put_push(&first).unwrap();
+            store.put_push(&second).unwrap();
+            store.set_meta_flag("x").unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.pushes().unwrap(), vec![first.clone(), second.clone()]);
+        store.remove_push(&first).unwrap();
+        assert_eq!(store.pushes().unwrap(), vec![second]);
+        assert!(store.meta_flag("x").unwrap());
     }
 }

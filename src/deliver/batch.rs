@@ -1,0 +1,381 @@
+//! Batches: the deliveries started together (one due time, one `/pushnow`, or what a
+//! previous run left pending) and how they are fed to the queue.
+//!
+//! A batch is marked pending and queued a part at a time: it keeps between one and two
+//! parts waiting for their first attempt, and marks the next part when fewer than one
+//! are left. Its other chats wait as a compact list (a chat id and a due time), so the
+//! memory a push takes does not grow with the number of chats: queueing 100,000 chats at
+//! once held about 35 MB of jobs and 10,000 pending records that sled kept in memory.
+//!
+//! Nothing is lost by a kill between parts: chats of a due time not marked yet are due
+//! again at the next start (the plan is rebuilt from the subscriptions), a `/pushnow` is
+//! recorded in the store until it is over, and marked ones are resumed from the log.
+//! Before a chat is marked it is claimed in the engine's active set and its record is
+//! looked up again, so two batches that list the same chat never both send to it.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Engine, Job, Result, new_record};
+use crate::replies;
+use crate::schedule;
+use crate::store::{Delivery, PushRequest, State};
+use crate::telegram::Sender;
+
+/// Deliveries a batch marks pending and queues at a time.
+pub(super) const PART: usize = 1_000;
+
+/// What a batch has still to mark and queue.
+pub(super) enum Todo {
+    /// Due at these instants and not in the log yet: a morning push, or a catch-up.
+    Due(std::vec::IntoIter<(DateTime<Utc>, i64)>),
+    /// `/pushnow`: these chats, unless sent today by the time their turn comes.
+    Push {
+        request: PushRequest,
+        chats: std::vec::IntoIter<i64>,
+    },
+    /// Records a previous run left pending.
+    Pending(std::vec::IntoIter<Delivery>),
+}
+
+/// The kinds of [`Todo`], for the rule of which chats still want the delivery.
+#[derive(Clone, Copy)]
+enum Kind {
+    Due,
+    Push,
+    Pending,
+}
+
+impl Kind {
+    /// Whether a chat whose log record is `logged` (if any) still wants the delivery.
+    fn wants(self, logged: Option<&Delivery>) -> bool {
+        match (self, logged) {
+            (Kind::Due | Kind::Push, None) => true,
+            // Sent, given up or missed since its due time was planned: left alone.
+            (Kind::Due, Some(_)) => false,
+            // `/pushnow` serves missed and failed chats too, not sent ones.
+            (Kind::Push, Some(r)) => r.state != State::Sent,
+            (Kind::Pending, Some(r)) => r.state == State::Pending,
+            (Kind::Pending, None) => false,
+        }
+    }
+}
+
+impl Todo {
+    fn kind(&self) -> Kind {
+        match self {
+            Todo::Due(_) => Kind::Due,
+            Todo::Push { .. } => Kind::Push,
+            Todo::Pending(_) => Kind::Pending,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Todo::Due(due) => due.len(),
+            Todo::Push { chats, .. } => chats.len(),
+            Todo::Pending(records) => records.len(),
+        }
+    }
+
+    /// Drops what is left; returns how many that was.
+    fn clear(&mut self) -> usize {
+        let n = self.len();
+        match self {
+            Todo::Due(due) => *due = Vec::new().into_iter(),
+            Todo::Push { chats, .. } => *chats = Vec::new().into_iter(),
+            Todo::Pending(records) => *records = Vec::new().into_iter(),
+        }
+        n
+    }
+
+    fn push_request(&self) -> Option<&PushRequest> {
+        match self {
+            Todo::Push { request, .. } => Some(request),
+            _ => None,
+        }
+    }
+
+    /// The next `n` deliveries as the records to write.
+    fn take(
+        &mut self,
+        n: usize,
+        date: NaiveDate,
+        catch_up: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Vec<Delivery> {
+        match self {
+            Todo::Due(due) => due
+                .by_ref()
+                .take(n)
+                .map(|(at, chat_id)| new_record(chat_id, date, at, at + catch_up, now))
+                .collect(),
+            Todo::Push { request, chats } => chats
+                .by_ref()
+                .take(n)
+                .map(|chat_id| new_record(chat_id, date, request.at, request.deadline, now))
+                .collect(),
+            Todo::Pending(records) => records.by_ref().take(n).collect(),
+        }
+    }
+}
+
+/// The deliveries started together and what became of them.
+pub(super) struct Batch {
+    pub date: NaiveDate,
+    pub html: Arc<str>,
+    todo: Mutex<Todo>,
+    /// The deliveries in `todo`, for `/stats`.
+    pub unstarted: AtomicUsize,
+    /// Jobs queued that have not had their first attempt yet.
+    fresh: AtomicUsize,
+    /// Set while a thread marks the next part.
+    feeding: AtomicBool,
+    /// Deliveries neither finished nor dropped; the batch is over at zero.
+    remaining: AtomicUsize,
+    pub failures: Mutex<Vec<(i64, String)>>,
+    pub deactivated: Mutex<Vec<(i64, String)>>,
+}
+
+impl Batch {
+    pub fn note(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64, reason: &str) {
+        lock(list).push((chat_id, reason.to_string()));
+    }
+
+    pub fn has(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64) -> bool {
+        lock(list).iter().any(|(c, _)| *c == chat_id)
+    }
+
+    fn wants_more(&self) -> bool {
+        self.fresh.load(Ordering::Acquire) < PART && self.unstarted.load(Ordering::Acquire) > 0
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl<S: Sender> Engine<S> {
+    /// Starts a batch of `date`'s deliveries and queues its first part. Returns false when
+    /// the edition has no items: the deliveries are then recorded failed and admins told.
+    pub(super) fn start(&self, date: NaiveDate, mut todo: Todo) -> Result<bool> {
+        let c = &self.inner.config;
+        let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
+        let edition = self.inner.store.edition(date, with_study)?;
+        let catch_up = self.catch_up();
+        let count = todo.len();
+        let now = self.now();
+        if edition.is_empty() {
+            loop {
+                let mut part = todo.take(PART, date, catch_up, now);
+                if part.is_empty() {
+                    break;
+                }
+                for r in &mut part {
+                    r.state = State::Failed;
+                    r.error = Some("no items".into());
+                    r.updated_at = now;
+                }
+                self.inner.store.put_deliveries(&part)?;
+            }
+            self.inner.store.flush()?;
+            if let Some(request) = todo.push_request() {
+                self.inner.store.remove_push(request)?;
+            }
+            tracing::error!(%date, "the edition has no items: nothing sent");
+            self.tell_admins(replies::edition_has_no_items(date));
+            return Ok(false);
+        }
+        if let Some(request) = todo.push_request() {
+            self.inner.store.put_push(request)?;
+        }
+        let batch = Arc::new(Batch {
+            date,
+            html: edition.html.into(),
+            todo: Mutex::new(todo),
+            unstarted: AtomicUsize::new(count),
+            fresh: AtomicUsize::new(0),
+            feeding: AtomicBool::new(true),
+            remaining: AtomicUsize::new(count),
+            failures: Mutex::new(Vec::new()),
+            deactivated: Mutex::new(Vec::new()),
+        });
+        tracing::info!(%date, count, "delivering");
+        self.lock_batches().push(batch.clone());
+        // The first part now, so that its sends start as soon as it is durable; the others
+        // as the queue runs low.
+        let fed = self.feed_part(&batch);
+        batch.feeding.store(false, Ordering::Release);
+        if let Err(e) = fed {
+            self.abandon(&batch);
+            return Err(e);
+        }
+        self.top_up(&batch);
+        Ok(true)
+    }
+
+    /// Marks the next part of `batch` pending, flushes and queues it. A chat another batch
+    /// has in hand, or that its record shows needs nothing more, is dropped from this one.
+    fn feed_part(&self, batch: &Arc<Batch>) -> Result<()> {
+        let now = self.now();
+        let (kind, mut part) = {
+            let mut todo = lock(&batch.todo);
+            let part = todo.take(PART, batch.date, self.catch_up(), now);
+            (todo.kind(), part)
+        };
+        batch.unstarted.fetch_sub(part.len(), Ordering::AcqRel);
+        let taken = part.len();
+        let wanted = match self.select(kind, &part) {
+            Ok(wanted) => wanted,
+            Err(e) => {
+                self.done(batch, taken);
+                return Err(e);
+            }
+        };
+        let mut wanted = wanted.into_iter();
+        part.retain(|_| wanted.next().unwrap_or(false));
+        for r in &mut part {
+            r.state = State::Pending;
+            r.updated_at = now;
+        }
+        let store = &self.inner.store;
+        if let Err(e) = store.put_deliveries(&part).and_then(|()| store.flush()) {
+            for r in &part {
+                self.set_active(r.date, r.chat_id, false);
+            }
+            self.done(batch, taken);
+            return Err(e);
+        }
+        if taken > part.len() {
+            self.done(batch, taken - part.len());
+        }
+        batch.fresh.fetch_add(part.len(), Ordering::AcqRel);
+        let ready = Instant::now();
+        for record in part {
+            self.enqueue(
+                Job {
+                    record,
+                    batch: batch.clone(),
+                },
+                ready,
+            );
+        }
+        Ok(())
+    }
+
+    /// Which deliveries of `part` to make: each is claimed in the active set, then its
+    /// record looked up again. On an error nothing stays claimed.
+    fn select(&self, kind: Kind, part: &[Delivery]) -> Result<Vec<bool>> {
+        let mut wanted: Vec<bool> = Vec::with_capacity(part.len());
+        for r in part {
+            if !self.claim(r.date, r.chat_id) {
+                wanted.push(false);
+                continue;
+            }
+            let logged = self.inner.store.delivery(r.date, r.chat_id);
+            let wants = logged.as_ref().is_ok_and(|l| kind.wants(l.as_ref()));
+            if !wants {
+                self.set_active(r.date, r.chat_id, false);
+            }
+            if let Err(e) = logged {
+                for (r, _) in part.iter().zip(&wanted).filter(|(_, w)| **w) {
+                    self.set_active(r.date, r.chat_id, false);
+                }
+                return Err(e);
+            }
+            wanted.push(wants);
+        }
+        Ok(wanted)
+    }
+
+    /// Feeds `batch` from a blocking thread while it runs low, unless a thread already does.
+    pub(super) fn top_up(&self, batch: &Arc<Batch>) {
+        if !batch.wants_more() || self.stopping() || batch.feeding.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (engine, batch) = (self.clone(), batch.clone());
+        tokio::task::spawn_blocking(move || {
+            loop {
+                while batch.wants_more() && !engine.stopping() {
+                    if let Err(e) = engine.feed_part(&batch) {
+                        tracing::error!(date = %batch.date, error = %e, "cannot mark deliveries pending");
+                        engine.abandon(&batch);
+                    }
+                }
+                batch.feeding.store(false, Ordering::Release);
+                // A job may have started between the last check and the flag's release.
+                if !batch.wants_more()
+                    || engine.stopping()
+                    || batch.feeding.swap(true, Ordering::AcqRel)
+                {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Called when a job of `batch` has its first attempt (or is closed without one).
+    pub(super) fn attempted(&self, batch: &Arc<Batch>) {
+        batch.fresh.fetch_sub(1, Ordering::AcqRel);
+        self.top_up(batch);
+    }
+
+    /// Drops what `batch` has not started: not marked, those deliveries are due again at
+    /// the next start (a `/pushnow` stays recorded until it is over).
+    fn abandon(&self, batch: &Batch) {
+        let left = lock(&batch.todo).clear();
+        batch.unstarted.fetch_sub(left, Ordering::AcqRel);
+        if left > 0 {
+            self.done(batch, left);
+        }
+    }
+
+    /// Counts `n` deliveries of `batch` as over; the last one ends the batch: one message
+    /// to the bot admins if there were failures, never one per chat.
+    pub(super) fn done(&self, batch: &Batch, n: usize) {
+        if batch.remaining.fetch_sub(n, Ordering::AcqRel) != n {
+            return;
+        }
+        self.lock_batches()
+            .retain(|b| !std::ptr::eq(Arc::as_ptr(b), batch));
+        let finished = lock(&batch.todo).push_request().cloned();
+        if let Some(request) = finished
+            && let Err(e) = self.inner.store.remove_push(&request)
+        {
+            tracing::warn!(error = %e, "cannot clear a finished /pushnow");
+        }
+        let failures = lock(&batch.failures);
+        if failures.is_empty() {
+            return;
+        }
+        let deactivated = lock(&batch.deactivated).len();
+        self.tell_admins(replies::delivery_failures(&failures, deactivated));
+    }
+
+    /// Claims a delivery for this process: false if it is already queued or in flight.
+    fn claim(&self, date: NaiveDate, chat_id: i64) -> bool {
+        lock(&self.inner.active).insert((date, chat_id))
+    }
+
+    /// Deliveries of `date` that batches have not marked yet.
+    pub(super) fn unstarted_on(&self, date: NaiveDate) -> usize {
+        self.lock_batches()
+            .iter()
+            .filter(|b| b.date == date)
+            .map(|b| b.unstarted.load(Ordering::Acquire))
+            .sum()
+    }
+
+    /// Whether nothing is queued, in flight or waiting to be marked.
+    #[cfg(test)]
+    pub(super) fn idle(&self) -> bool {
+        lock(&self.inner.active).is_empty() && self.lock_batches().is_empty()
+    }
+
+    fn lock_batches(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Batch>>> {
+        lock(&self.inner.batches)
+    }
+}

@@ -18,7 +18,8 @@
 //! - [`bot`]: the Telegram bot: commands, permissions, subscriptions, the handler tree;
 //! - [`replies`]: every text the bot says to users;
 //! - [`cli`]: the commands of the `mingjing` binary;
-//! - [`logging`]: tracing to stderr, with the token scrubbed.
+//! - [`logging`]: tracing to stderr, with the token scrubbed;
+//! - [`memory`]: the allocator's set-up, and giving freed memory back.
 
 pub mod bot;
 pub mod calendar;
@@ -29,6 +30,7 @@ pub mod content;
 pub mod deliver;
 pub mod edition;
 pub mod logging;
+pub mod memory;
 pub mod replies;
 pub mod report;
 pub mod schedule;

@@ -20,6 +20,7 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Engine, Job, Result, new_record};
+use crate::memory;
 use crate::replies;
 use crate::schedule;
 use crate::store::{Delivery, PushRequest, State};
@@ -304,6 +305,8 @@ impl<S: Sender> Engine<S> {
                         tracing::error!(date = %batch.date, error = %e, "cannot mark deliveries pending");
                         engine.abandon(&batch);
                     }
+                    // What the last part's sends freed goes back to the system.
+                    memory::release_free();
                 }
                 batch.feeding.store(false, Ordering::Release);
                 // A job may have started between the last check and the flag's release.
@@ -341,6 +344,7 @@ impl<S: Sender> Engine<S> {
         }
         self.lock_batches()
             .retain(|b| !std::ptr::eq(Arc::as_ptr(b), batch));
+        tokio::task::spawn_blocking(memory::release_free);
         let finished = lock(&batch.todo).push_request().cloned();
         if let Some(request) = finished
             && let Err(e) = self.inner.store.remove_push(&request)

@@ -9,6 +9,7 @@
 mod batch;
 mod flusher;
 pub mod limiter;
+mod plan;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -16,22 +17,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use teloxide::types::InlineKeyboardMarkup;
 use tokio::sync::{Notify, Semaphore, watch};
 
-use crate::calendar::{Calendar, DayRule};
+use crate::calendar::Calendar;
 use crate::checkin;
 use crate::config::Config;
 use crate::content::Category;
 use crate::replies;
 use crate::schedule;
-use crate::store::{self, Delivery, PushRequest, State, Store, Subscription};
+use crate::store::{self, Delivery, PushRequest, State, Store};
 use crate::telegram::{Outgoing, SendError, Sender};
 
 use batch::{Batch, Todo};
 use flusher::Flusher;
 use limiter::{Admit, Limiter};
+use plan::Plan;
 
 /// Where the engine reads the time; tests pass their own.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -103,42 +105,6 @@ struct Inner<S> {
     stop: watch::Sender<bool>,
 }
 
-/// The dues of yesterday and today, and how far they have been processed.
-#[derive(Default)]
-struct Plan {
-    built_for: Option<NaiveDate>,
-    dirty: bool,
-    subs: HashMap<i64, Planned>,
-    /// The distinct delivery times and day rules of the active subscriptions.
-    rules: HashSet<(NaiveTime, DayRule)>,
-    dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, i64)>>,
-    /// Dues up to this instant have been acted on.
-    cursor: Option<DateTime<Utc>>,
-}
-
-/// What the engine keeps of a subscription; the whole record stays in the store (with
-/// 100,000 chats the whole records took 20 MB here).
-#[derive(Debug, Clone, Copy)]
-struct Planned {
-    active: bool,
-    /// Whether morning messages carry the check-in button in this chat.
-    checkin: bool,
-    changed_at: DateTime<Utc>,
-    /// The delivery time and day rule, the config's defaults filled in.
-    rule: (NaiveTime, DayRule),
-}
-
-impl Planned {
-    fn of(sub: &Subscription, config: &Config) -> Planned {
-        Planned {
-            active: sub.active,
-            checkin: sub.checkin,
-            changed_at: sub.changed_at,
-            rule: schedule::rule_of(sub, config),
-        }
-    }
-}
-
 struct Job {
     record: Delivery,
     batch: Arc<Batch>,
@@ -203,10 +169,7 @@ impl<S: Sender> Engine<S> {
                 limiter: Mutex::new(limiter),
                 permits,
                 concurrency,
-                plan: Mutex::new(Plan {
-                    dirty: true,
-                    ..Plan::default()
-                }),
+                plan: Mutex::new(Plan::stale()),
                 refreshing: Mutex::new(()),
                 stop: watch::channel(false).0,
             }),
@@ -308,42 +271,19 @@ impl<S: Sender> Engine<S> {
             plan.dirty = false;
             plan.built_for != Some(today)
         };
-        let (config, calendar) = (&*self.inner.config, &*self.inner.calendar);
-        let mut subs = HashMap::new();
-        for sub in self.inner.store.each_subscription() {
-            let sub = match sub {
-                Ok(sub) => sub,
-                Err(e) => {
-                    self.lock_plan().dirty = true;
-                    return Err(e);
-                }
-            };
-            subs.insert(sub.chat_id, Planned::of(&sub, config));
-        }
-        let rules: HashSet<(NaiveTime, DayRule)> =
-            subs.values().filter(|p| p.active).map(|p| p.rule).collect();
-        let mut dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, i64)>> = BTreeMap::new();
-        for date in [today.pred_opt().unwrap_or(today), today] {
-            // One due instant per distinct rule, not one time zone computation per chat.
-            let instants: HashMap<(NaiveTime, DayRule), Option<DateTime<Utc>>> = rules
-                .iter()
-                .map(|&rule| (rule, schedule::due_on(rule, date, config, calendar)))
-                .collect();
-            for (&chat_id, p) in subs.iter().filter(|(_, p)| p.active) {
-                if let Some(&Some(at)) = instants.get(&p.rule) {
-                    dues.entry(at).or_default().push((date, chat_id));
-                }
-            }
-        }
-        for chats in dues.values_mut() {
-            chats.sort_unstable();
-            chats.shrink_to_fit();
+        let mut failed = None;
+        let subs = self
+            .inner
+            .store
+            .each_subscription()
+            .map_while(|sub| sub.map_err(|e| failed = Some(e)).ok());
+        let built = Plan::build(subs, today, &self.inner.config, &self.inner.calendar);
+        if let Some(e) = failed {
+            self.lock_plan().dirty = true;
+            return Err(e);
         }
         let mut plan = self.lock_plan();
-        plan.subs = subs;
-        plan.rules = rules;
-        plan.dues = dues;
-        plan.built_for = Some(today);
+        *plan = built.succeed(&plan);
         drop(plan);
         if new_day {
             self.daily_upkeep(today);
@@ -384,13 +324,9 @@ impl<S: Sender> Engine<S> {
     fn until_next_due(&self) -> Option<Duration> {
         let now = self.now();
         let plan = self.lock_plan();
-        let after = plan.cursor.unwrap_or(now);
-        let (at, _) = plan
-            .dues
-            .range((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
-            .next()?;
+        let at = plan.next_due_after(plan.cursor.unwrap_or(now))?;
         // A millisecond late rather than early: the tick takes what is due at its `now`.
-        Some((*at - now).to_std().unwrap_or_default() + Duration::from_millis(1))
+        Some((at - now).to_std().unwrap_or_default() + Duration::from_millis(1))
     }
 
     /// Acts on every due instant that has passed since the last tick.
@@ -400,22 +336,7 @@ impl<S: Sender> Engine<S> {
         }
         self.refresh_plan()?;
         let now = self.now();
-        let mut plan = self.lock_plan();
-        let from = plan.cursor;
-        let due: Vec<(DateTime<Utc>, NaiveDate, i64)> = plan
-            .dues
-            .range(..=now)
-            .filter(|(at, _)| from.is_none_or(|c| **at > c))
-            .flat_map(|(at, v)| v.iter().map(|(d, c)| (*at, *d, *c)))
-            .filter(|(at, _, chat)| {
-                // A subscription made or changed after its time starts with the next one.
-                plan.subs
-                    .get(chat)
-                    .is_some_and(|s| s.active && s.changed_at <= *at)
-            })
-            .collect();
-        plan.cursor = Some(now);
-        drop(plan);
+        let due = self.lock_plan().take_due(now);
         if due.is_empty() {
             return Ok(());
         }
@@ -469,8 +390,7 @@ impl<S: Sender> Engine<S> {
         for mut record in self.inner.store.pending_deliveries()? {
             let subscribed = self
                 .lock_plan()
-                .subs
-                .get(&record.chat_id)
+                .get(record.chat_id)
                 .is_some_and(|s| s.active);
             if now > record.deadline {
                 record.state = if record.attempts > 0 {
@@ -517,15 +437,7 @@ impl<S: Sender> Engine<S> {
 
     /// The chats of the active subscriptions, in order.
     fn active_chats(&self) -> Vec<i64> {
-        let mut chats: Vec<i64> = self
-            .lock_plan()
-            .subs
-            .iter()
-            .filter(|(_, s)| s.active)
-            .map(|(&chat_id, _)| chat_id)
-            .collect();
-        chats.sort_unstable();
-        chats
+        self.lock_plan().active_chats()
     }
 
     /// Serves every active subscription that has not had today's edition. The request is
@@ -709,7 +621,7 @@ impl<S: Sender> Engine<S> {
         if !self.inner.config.checkin {
             return None;
         }
-        let planned = self.lock_plan().subs.get(&chat_id).map(|s| s.checkin);
+        let planned = self.lock_plan().get(chat_id).map(|s| s.checkin);
         // A chat just moved to a supergroup id may not be in the plan yet.
         let on = match planned {
             Some(on) => on,
@@ -826,9 +738,8 @@ impl<S: Sender> Engine<S> {
         let mut stats = Stats::default();
         let rules = {
             let plan = self.lock_plan();
-            stats.active = plan.subs.values().filter(|s| s.active).count();
-            stats.inactive = plan.subs.len() - stats.active;
-            plan.rules.clone()
+            (stats.active, stats.inactive) = plan.counts();
+            plan.rules()
         };
         let tally = self.inner.store.tally_on(self.today())?;
         stats.sent = tally.sent;

@@ -1,0 +1,260 @@
+//! The plan: what the engine keeps of the subscriptions, and the dues of yesterday and
+//! today. Built from the store when a subscription changes and at each new day; pure.
+//!
+//! It is kept compact because it lives as long as the process: with 100,000 chats a chat
+//! costs 32 bytes in `subs` and 8 in `chats`, and the dues are one entry per distinct
+//! delivery time, not one per chat (a map per chat and a due list per chat took 8 MiB).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use crate::calendar::{Calendar, DayRule};
+use crate::config::Config;
+use crate::schedule;
+use crate::store::Subscription;
+
+/// A delivery time and day rule, the config's defaults filled in.
+pub type Rule = (NaiveTime, DayRule);
+
+/// What the engine keeps of a subscription; the whole record stays in the store.
+#[derive(Debug, Clone, Copy)]
+pub struct Planned {
+    pub active: bool,
+    /// Whether morning messages carry the check-in button in this chat.
+    pub checkin: bool,
+    pub changed_at: DateTime<Utc>,
+    pub rule: Rule,
+}
+
+impl Planned {
+    fn of(sub: &Subscription, config: &Config) -> Planned {
+        Planned {
+            active: sub.active,
+            checkin: sub.checkin,
+            changed_at: sub.changed_at,
+            rule: schedule::rule_of(sub, config),
+        }
+    }
+}
+
+/// The dues of yesterday and today, and how far they have been acted on.
+#[derive(Default)]
+pub struct Plan {
+    pub built_for: Option<NaiveDate>,
+    pub dirty: bool,
+    /// Every subscription, sorted by chat id.
+    subs: Vec<(i64, Planned)>,
+    /// The active chats of each rule, sorted.
+    chats: HashMap<Rule, Vec<i64>>,
+    /// Each due instant of yesterday and today, and the rules due then.
+    dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, Rule)>>,
+    /// Dues up to this instant have been acted on.
+    pub cursor: Option<DateTime<Utc>>,
+}
+
+impl Plan {
+    /// The plan of `today` for these subscriptions.
+    pub fn build(
+        subs: impl IntoIterator<Item = Subscription>,
+        today: NaiveDate,
+        config: &Config,
+        calendar: &Calendar,
+    ) -> Plan {
+        let mut planned: Vec<(i64, Planned)> = subs
+            .into_iter()
+            .map(|s| (s.chat_id, Planned::of(&s, config)))
+            .collect();
+        planned.sort_unstable_by_key(|(chat_id, _)| *chat_id);
+        planned.dedup_by_key(|(chat_id, _)| *chat_id);
+        planned.shrink_to_fit();
+        let mut chats: HashMap<Rule, Vec<i64>> = HashMap::new();
+        for (chat_id, p) in planned.iter().filter(|(_, p)| p.active) {
+            chats.entry(p.rule).or_default().push(*chat_id);
+        }
+        let mut dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, Rule)>> = BTreeMap::new();
+        for date in [today.pred_opt().unwrap_or(today), today] {
+            for &rule in chats.keys() {
+                if let Some(at) = schedule::due_on(rule, date, config, calendar) {
+                    dues.entry(at).or_default().push((date, rule));
+                }
+            }
+        }
+        for list in chats.values_mut() {
+            list.shrink_to_fit();
+        }
+        Plan {
+            built_for: Some(today),
+            dirty: false,
+            subs: planned,
+            chats,
+            dues,
+            cursor: None,
+        }
+    }
+
+    /// A plan to be built before use.
+    pub fn stale() -> Plan {
+        Plan {
+            dirty: true,
+            ..Plan::default()
+        }
+    }
+
+    /// Takes over what `old` has acted on.
+    pub fn succeed(mut self, old: &Plan) -> Plan {
+        self.cursor = old.cursor;
+        self.dirty = old.dirty;
+        self
+    }
+
+    pub fn get(&self, chat_id: i64) -> Option<&Planned> {
+        self.subs
+            .binary_search_by_key(&chat_id, |(c, _)| *c)
+            .ok()
+            .map(|i| &self.subs[i].1)
+    }
+
+    /// The distinct rules of the active subscriptions.
+    pub fn rules(&self) -> HashSet<Rule> {
+        self.chats.keys().copied().collect()
+    }
+
+    /// The chats of the active subscriptions, in order.
+    pub fn active_chats(&self) -> Vec<i64> {
+        self.subs
+            .iter()
+            .filter(|(_, p)| p.active)
+            .map(|(chat_id, _)| *chat_id)
+            .collect()
+    }
+
+    /// Active and inactive subscriptions.
+    pub fn counts(&self) -> (usize, usize) {
+        let active = self.subs.iter().filter(|(_, p)| p.active).count();
+        (active, self.subs.len() - active)
+    }
+
+    /// The first due instant after `after`.
+    pub fn next_due_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.dues
+            .range((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+            .next()
+            .map(|(at, _)| *at)
+    }
+
+    /// The deliveries due after the cursor and up to `now`, as (due, date, chat), and moves
+    /// the cursor to `now`. A subscription made or changed after its time starts with the
+    /// next one.
+    pub fn take_due(&mut self, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, NaiveDate, i64)> {
+        let from = self.cursor;
+        let mut due = Vec::new();
+        for (&at, rules) in self.dues.range(..=now) {
+            if from.is_some_and(|c| at <= c) {
+                continue;
+            }
+            for (date, rule) in rules {
+                for &chat_id in self.chats.get(rule).into_iter().flatten() {
+                    if self
+                        .get(chat_id)
+                        .is_some_and(|s| s.active && s.changed_at <= at)
+                    {
+                        due.push((at, *date, chat_id));
+                    }
+                }
+            }
+        }
+        self.cursor = Some(now);
+        due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+    use chrono::TimeZone;
+    use std::path::Path;
+
+    fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(2026, 12, d, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn sub(
+        chat_id: i64,
+        time: Option<&str>,
+        active: bool,
+        changed_at: DateTime<Utc>,
+    ) -> Subscription {
+        Subscription {
+            chat_id,
+            title: String::new(),
+            kind: "group".into(),
+            time: time.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+            days: None,
+            active,
+            reason: None,
+            subscribed_by: 1,
+            subscribed_at: changed_at,
+            changed_at,
+            checkin: true,
+        }
+    }
+
+    fn plan(subs: Vec<Subscription>, today: u32) -> Plan {
+        let config = Config::parse(
+            "t.toml",
+            "[schedule]\ndays = \"everyday\"\n",
+            Path::new(""),
+            &Env::default(),
+        )
+        .unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 12, today).unwrap();
+        Plan::build(subs, day, &config, &Calendar::built_in())
+    }
+
+    #[test]
+    fn dues_of_yesterday_and_today_come_once_each_in_order() {
+        let long_ago = at(1, 0, 0);
+        let mut p = plan(
+            vec![
+                sub(-3, None, true, long_ago),
+                sub(-1, Some("07:30"), true, long_ago),
+                sub(-2, None, true, long_ago),
+                sub(-4, None, false, long_ago),
+            ],
+            3,
+        );
+        assert_eq!(p.counts(), (3, 1));
+        assert_eq!(p.active_chats(), vec![-3, -2, -1]);
+        assert_eq!(p.next_due_after(at(3, 0, 0)), Some(at(3, 7, 30)));
+        // Started at 08:00: yesterday's and this morning's dues, the inactive chat left out.
+        let mut due = p.take_due(at(3, 8, 0));
+        due.sort_unstable();
+        let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
+        assert_eq!(
+            due,
+            vec![
+                (at(2, 7, 30), d(2), -1),
+                (at(2, 8, 0), d(2), -3),
+                (at(2, 8, 0), d(2), -2),
+                (at(3, 7, 30), d(3), -1),
+                (at(3, 8, 0), d(3), -3),
+                (at(3, 8, 0), d(3), -2),
+            ]
+        );
+        assert!(p.take_due(at(3, 8, 0)).is_empty(), "nothing twice");
+        assert!(p.take_due(at(3, 23, 59)).is_empty());
+    }
+
+    #[test]
+    fn a_subscription_changed_after_its_time_waits_for_the_next() {
+        let mut p = plan(vec![sub(-1, None, true, at(3, 8, 30))], 3);
+        assert!(p.take_due(at(3, 9, 0)).is_empty());
+        assert_eq!(p.get(-1).map(|s| s.active), Some(true));
+        assert!(p.get(-2).is_none());
+    }
+}

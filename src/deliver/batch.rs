@@ -82,17 +82,6 @@ impl Todo {
         }
     }
 
-    /// Drops what is left; returns how many that was.
-    fn clear(&mut self) -> usize {
-        let n = self.len();
-        match self {
-            Todo::Due(due) => *due = Vec::new().into_iter(),
-            Todo::Push { chats, .. } => *chats = Vec::new().into_iter(),
-            Todo::Pending(records) => *records = Vec::new().into_iter(),
-        }
-        n
-    }
-
     fn push_request(&self) -> Option<&PushRequest> {
         match self {
             Todo::Push { request, .. } => Some(request),
@@ -210,16 +199,14 @@ impl<S: Sender> Engine<S> {
         // as the queue runs low.
         let fed = self.feed_part(&batch);
         batch.feeding.store(false, Ordering::Release);
-        if let Err(e) = fed {
-            self.abandon(&batch);
-            return Err(e);
-        }
+        fed?;
         self.top_up(&batch);
         Ok(true)
     }
 
     /// Marks the next part of `batch` pending, flushes and queues it. A chat another batch
     /// has in hand, or that its record shows needs nothing more, is dropped from this one.
+    /// On an error the batch is abandoned.
     fn feed_part(&self, batch: &Arc<Batch>) -> Result<()> {
         let now = self.now();
         let (kind, mut part) = {
@@ -232,7 +219,7 @@ impl<S: Sender> Engine<S> {
         let wanted = match self.select(kind, &part) {
             Ok(wanted) => wanted,
             Err(e) => {
-                self.done(batch, taken);
+                self.abandon(batch, taken);
                 return Err(e);
             }
         };
@@ -247,7 +234,7 @@ impl<S: Sender> Engine<S> {
             for r in &part {
                 self.set_active(r.date, r.chat_id, false);
             }
-            self.done(batch, taken);
+            self.abandon(batch, taken);
             return Err(e);
         }
         if taken > part.len() {
@@ -303,7 +290,6 @@ impl<S: Sender> Engine<S> {
                 while batch.wants_more() && !engine.stopping() {
                     if let Err(e) = engine.feed_part(&batch) {
                         tracing::error!(date = %batch.date, error = %e, "cannot mark deliveries pending");
-                        engine.abandon(&batch);
                     }
                     // What the last part's sends freed goes back to the system.
                     memory::release_free();
@@ -326,13 +312,15 @@ impl<S: Sender> Engine<S> {
         self.top_up(batch);
     }
 
-    /// Drops what `batch` has not started: not marked, those deliveries are due again at
-    /// the next start (a `/pushnow` stays recorded until it is over).
-    fn abandon(&self, batch: &Batch) {
-        let left = lock(&batch.todo).clear();
+    /// Gives up what `batch` has not started, and `taken` deliveries of a part that could
+    /// not be marked: not marked, they are due again at the next start, and a `/pushnow`
+    /// stays recorded (left without its request, the batch's end does not clear it).
+    fn abandon(&self, batch: &Batch, taken: usize) {
+        let nothing = Todo::Due(Vec::new().into_iter());
+        let left = std::mem::replace(&mut *lock(&batch.todo), nothing).len();
         batch.unstarted.fetch_sub(left, Ordering::AcqRel);
-        if left > 0 {
-            self.done(batch, left);
+        if left + taken > 0 {
+            self.done(batch, left + taken);
         }
     }
 

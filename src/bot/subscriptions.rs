@@ -97,17 +97,11 @@ pub fn subscribe(
 
 /// Stops deliveries; the record stays, inactive, with the reason.
 pub fn unsubscribe(app: &App, chat: &ChatInfo) -> store::Result<String> {
-    match app.store.subscription(chat.id)? {
-        Some(mut sub) if sub.active => {
-            sub.active = false;
-            sub.reason = Some(replies::REASON_UNSUBSCRIBED.to_string());
-            sub.changed_at = app.now();
-            app.store.put_subscription(&sub)?;
-            app.changed.notify_one();
-            tracing::info!(chat_id = chat.id, "unsubscribed");
-            Ok(replies::unsubscribed(chat.is_private()))
-        }
-        _ => Ok(replies::not_subscribed(chat.is_private())),
+    if deactivate(app, chat.id, replies::REASON_UNSUBSCRIBED)? {
+        tracing::info!(chat_id = chat.id, "unsubscribed");
+        Ok(replies::unsubscribed(chat.is_private()))
+    } else {
+        Ok(replies::not_subscribed(chat.is_private()))
     }
 }
 
@@ -131,20 +125,23 @@ pub fn set_days(app: &App, chat: &ChatInfo, days: DayRule) -> store::Result<Stri
     )
 }
 
-/// Applies a change of rule to a stored subscription, and answers with `done` and when the
-/// next delivery is.
+/// Applies a change of rule to a stored subscription (in one step of the store, so that a
+/// change made at the same time by the delivery engine is not lost), and answers with
+/// `done` and when the next delivery is.
 fn change(
     app: &App,
     chat: &ChatInfo,
-    apply: impl FnOnce(&mut Subscription),
+    apply: impl Fn(&mut Subscription),
     done: impl FnOnce(&App, &Subscription) -> String,
 ) -> store::Result<String> {
-    let Some(mut sub) = app.store.subscription(chat.id)? else {
+    let now = app.now();
+    let changed = app.store.update_subscription(chat.id, |sub| {
+        apply(sub);
+        sub.changed_at = now;
+    })?;
+    let Some(sub) = changed else {
         return Ok(replies::not_subscribed(chat.is_private()));
     };
-    apply(&mut sub);
-    sub.changed_at = app.now();
-    app.store.put_subscription(&sub)?;
     app.changed.notify_one();
     let start = sub.active.then(|| start(app, &sub)).transpose()?;
     Ok(replies::changed(&done(app, &sub), start))
@@ -180,19 +177,23 @@ pub fn status(app: &App, chat: &ChatInfo) -> store::Result<String> {
     Ok(replies::status(&view))
 }
 
-/// Deactivates the chat's subscription with `reason`. Returns whether one was active.
+/// Deactivates the chat's subscription with `reason`, in one step of the store. Returns
+/// whether one was active.
 pub fn deactivate(app: &App, chat_id: i64, reason: &str) -> store::Result<bool> {
-    match app.store.subscription(chat_id)? {
-        Some(mut sub) if sub.active => {
+    let now = app.now();
+    let mut was_active = false;
+    app.store.update_subscription(chat_id, |sub| {
+        was_active = sub.active;
+        if sub.active {
             sub.active = false;
             sub.reason = Some(reason.to_string());
-            sub.changed_at = app.now();
-            app.store.put_subscription(&sub)?;
-            app.changed.notify_one();
-            Ok(true)
+            sub.changed_at = now;
         }
-        _ => Ok(false),
+    })?;
+    if was_active {
+        app.changed.notify_one();
     }
+    Ok(was_active)
 }
 
 /// A group became a supergroup: its subscription follows it. Returns whether one moved.

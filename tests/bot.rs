@@ -3,23 +3,10 @@
 
 mod common;
 
-use common::{BOT_ADMIN, Harness, Setup, admin, admin_chat, id_in, today};
+use common::{BOT_ADMIN, Harness, Setup, admin, admin_chat, chair, group, id_in, member, today};
 use fakeapi::{ChatSpec, FakeApi, UserSpec};
 use mingjing::calendar::DayRule;
 use mingjing::content::Category;
-
-fn group() -> ChatSpec {
-    ChatSpec::group(-4_001, "第一支部")
-}
-
-fn member() -> UserSpec {
-    UserSpec::new(7, "党员")
-}
-
-/// A group admin (status "administrator" at the fake once [`Harness`] is told).
-fn chair() -> UserSpec {
-    UserSpec::new(8, "支部书记")
-}
 
 async fn with_chair() -> Harness {
     let h = Harness::start().await;

@@ -8,25 +8,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use common::{
-    BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, button, group_subscription,
-    local_time_in, next_to, today,
+    BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, button, chair, group,
+    group_subscription, local_time_in, member, next_to, today,
 };
 use fakeapi::{ChatSpec, FakeApi, Fault, Sent, UserSpec};
 use mingjing::calendar::{Calendar, DayRule};
 use mingjing::store::{CheckIn, Delivery, Document, Member, State, Subscription};
-
-fn group() -> ChatSpec {
-    ChatSpec::group(-4_001, "第一支部")
-}
-
-fn member() -> UserSpec {
-    UserSpec::new(7, "党员")
-}
-
-/// A group admin.
-fn chair() -> UserSpec {
-    UserSpec::new(8, "支部书记")
-}
 
 fn members(n: i64) -> Vec<UserSpec> {
     (0..n)

@@ -31,6 +31,21 @@ pub fn admin_chat() -> ChatSpec {
     ChatSpec::private_with(&admin())
 }
 
+/// The group most tests use.
+pub fn group() -> ChatSpec {
+    ChatSpec::group(-4_001, "第一支部")
+}
+
+/// A member of [`group`].
+pub fn member() -> UserSpec {
+    UserSpec::new(7, "党员")
+}
+
+/// A group admin (status "administrator" at the fake once a test tells it).
+pub fn chair() -> UserSpec {
+    UserSpec::new(8, "支部书记")
+}
+
 /// How a test wants the bot set up.
 #[derive(Default)]
 pub struct Setup {

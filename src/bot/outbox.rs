@@ -35,8 +35,7 @@ pub async fn try_send(
     reply_to: Option<MessageId>,
     html: String,
 ) -> Result<(), RequestError> {
-    let mut attempt = 1;
-    loop {
+    with_retries(|| {
         let mut req = bot
             .send_message(chat, html.clone())
             .parse_mode(ParseMode::Html)
@@ -47,17 +46,9 @@ pub async fn try_send(
                 ..ReplyParameters::new(id)
             });
         }
-        match req.await {
-            Ok(_) => return Ok(()),
-            Err(RequestError::RetryAfter(s))
-                if s.duration() <= LONGEST_WAIT && attempt < ATTEMPTS =>
-            {
-                tokio::time::sleep(s.duration()).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+        async move { req.await }
+    })
+    .await
 }
 
 /// Sends a file (e.g. a report) to `chat`, waiting out short 429s.
@@ -68,10 +59,22 @@ pub async fn try_send_file(
     bytes: Vec<u8>,
     caption: String,
 ) -> Result<(), RequestError> {
+    with_retries(|| {
+        let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());
+        let req = bot.send_document(chat, file).caption(caption.clone());
+        async move { req.await }
+    })
+    .await
+}
+
+/// Makes `request` again after a 429 asking for a short wait, up to [`ATTEMPTS`] times.
+async fn with_retries<F, R>(mut request: impl FnMut() -> F) -> Result<(), RequestError>
+where
+    F: Future<Output = Result<R, RequestError>>,
+{
     let mut attempt = 1;
     loop {
-        let file = InputFile::memory(bytes.clone()).file_name(file_name.clone());
-        match bot.send_document(chat, file).caption(caption.clone()).await {
+        match request().await {
             Ok(_) => return Ok(()),
             Err(RequestError::RetryAfter(s))
                 if s.duration() <= LONGEST_WAIT && attempt < ATTEMPTS =>

@@ -506,11 +506,15 @@ async fn a_large_morning_push_is_marked_a_part_at_a_time_each_before_its_sends()
 async fn a_large_pushnow_is_marked_a_part_at_a_time_and_forgotten_when_over() {
     let n = batch::PART * 4 + 500;
     let (_dir, engine, sender) = large(n, at(7, 30, 0));
-    tokio::spawn(engine.clone().dispatch());
     let report = engine.push_now().unwrap();
     assert_eq!(report.queued, n);
     assert_eq!(engine.inner.store.pushes().unwrap().len(), 1);
+    // Not marked yet or not sent yet, every chat counts as pending in /stats.
+    let stats = engine.stats().unwrap();
+    assert_eq!(stats.pending, n, "{stats:?}");
+    tokio::spawn(engine.clone().dispatch());
     until_idle(&engine).await;
+    assert_eq!(engine.stats().unwrap().pending, 0);
     assert_served_once_in_parts(&sender, &engine.inner.store, n, 1);
     assert!(engine.inner.store.pushes().unwrap().is_empty());
 }

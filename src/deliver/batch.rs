@@ -5,7 +5,8 @@
 //! parts waiting for their first attempt, and marks the next part when fewer than one
 //! are left. Its other chats wait as a compact list (a chat id and a due time), so the
 //! memory a push takes does not grow with the number of chats: queueing 100,000 chats at
-//! once held about 35 MB of jobs and 10,000 pending records that sled kept in memory.
+//! once held about 36 MiB (heaptrack: the job queue, two vectors of records and the set of
+//! deliveries in progress).
 //!
 //! Nothing is lost by a kill between parts: chats of a due time not marked yet are due
 //! again at the next start (the plan is rebuilt from the subscriptions), a `/pushnow` is
@@ -152,11 +153,14 @@ impl<S: Sender> Engine<S> {
     /// Starts a batch of `date`'s deliveries and queues its first part. Returns false when
     /// the edition has no items: the deliveries are then recorded failed and admins told.
     pub(super) fn start(&self, date: NaiveDate, mut todo: Todo) -> Result<bool> {
+        let count = todo.len();
+        if count == 0 {
+            return Ok(true);
+        }
         let c = &self.inner.config;
         let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
         let edition = self.inner.store.edition(date, with_study)?;
         let catch_up = self.catch_up();
-        let count = todo.len();
         let now = self.now();
         if edition.is_empty() {
             loop {

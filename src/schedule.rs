@@ -9,13 +9,6 @@ use crate::calendar::{Calendar, DayRule};
 use crate::config::{Config, StudyRule};
 use crate::store::Subscription;
 
-/// One chat's delivery instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Due {
-    pub at: DateTime<Utc>,
-    pub chat_id: i64,
-}
-
 /// The local date of an instant.
 pub fn local_date(now: DateTime<Utc>, tz: Tz) -> NaiveDate {
     now.with_timezone(&tz).date_naive()
@@ -57,46 +50,6 @@ pub fn due_on(
     calendar
         .is_delivery_day(days, date)
         .then(|| due_instant(date, time, config.timezone))
-}
-
-/// The deliveries due on `date`: every active subscription whose day rule includes it, at
-/// its own time, in time order.
-pub fn dues_on(
-    subs: &[Subscription],
-    date: NaiveDate,
-    config: &Config,
-    calendar: &Calendar,
-) -> Vec<Due> {
-    let workday = calendar.is_workday(date);
-    let mut out: Vec<Due> = subs
-        .iter()
-        .filter(|s| s.active)
-        .filter_map(|s| {
-            let (time, days) = rule_of(s, config);
-            let delivers = days == DayRule::Everyday || workday;
-            delivers.then(|| Due {
-                at: due_instant(date, time, config.timezone),
-                chat_id: s.chat_id,
-            })
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-/// The first delivery after `now`, looking up to two weeks ahead.
-pub fn next_due(
-    subs: &[Subscription],
-    now: DateTime<Utc>,
-    config: &Config,
-    calendar: &Calendar,
-) -> Option<DateTime<Utc>> {
-    let rules: HashSet<(NaiveTime, DayRule)> = subs
-        .iter()
-        .filter(|s| s.active)
-        .map(|s| rule_of(s, config))
-        .collect();
-    next_due_of_rules(&rules, now, config, calendar)
 }
 
 /// The first delivery after `now` of any of `rules` (the distinct rules of the active
@@ -171,37 +124,40 @@ mod tests {
     #[test]
     fn due_instants_in_shanghai_and_across_daylight_saving() {
         let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
-        let sh = chrono_tz::Asia::Shanghai;
-        assert_eq!(
-            due_instant(d("2026-11-30"), t(8, 0), sh),
-            Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()
-        );
-        let berlin = chrono_tz::Europe::Berlin;
-        // Summer and winter offsets differ: 08:00 local is 06:00 or 07:00 UTC.
-        assert_eq!(
-            due_instant(d("2026-07-01"), t(8, 0), berlin),
-            Utc.with_ymd_and_hms(2026, 7, 1, 6, 0, 0).unwrap()
-        );
-        assert_eq!(
-            due_instant(d("2026-12-01"), t(8, 0), berlin),
-            Utc.with_ymd_and_hms(2026, 12, 1, 7, 0, 0).unwrap()
-        );
-        // 2026-03-29 02:30 does not exist in Berlin: it is read as 03:30 CEST (01:30 UTC).
-        assert_eq!(
-            due_instant(d("2026-03-29"), t(2, 30), berlin),
-            Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap()
-        );
-        // 2026-10-25 02:30 happens twice: the first one (CEST, 00:30 UTC).
-        assert_eq!(
-            due_instant(d("2026-10-25"), t(2, 30), berlin),
-            Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap()
-        );
+        let utc = |mo, d, h, m| Utc.with_ymd_and_hms(2026, mo, d, h, m, 0).unwrap();
+        let (sh, berlin) = (chrono_tz::Asia::Shanghai, chrono_tz::Europe::Berlin);
+        let cases = [
+            ("2026-11-30", t(8, 0), sh, utc(11, 30, 0, 0)),
+            // Summer and winter offsets differ: 08:00 local is 06:00 or 07:00 UTC.
+            ("2026-07-01", t(8, 0), berlin, utc(7, 1, 6, 0)),
+            ("2026-12-01", t(8, 0), berlin, utc(12, 1, 7, 0)),
+            // 2026-03-29 02:30 does not exist in Berlin: it is read as 03:30 CEST (01:30 UTC).
+            ("2026-03-29", t(2, 30), berlin, utc(3, 29, 1, 30)),
+            // 2026-10-25 02:30 happens twice: the first one (CEST, 00:30 UTC).
+            ("2026-10-25", t(2, 30), berlin, utc(10, 25, 0, 30)),
+        ];
+        for (date, time, tz, want) in cases {
+            assert_eq!(due_instant(d(date), time, tz), want, "{date} {time} {tz}");
+        }
+    }
+
+    /// The chats of `subs` due on `date`, in time order, and the first instant.
+    fn dues(subs: &[Subscription], date: NaiveDate) -> (Vec<i64>, Option<DateTime<Utc>>) {
+        let (cfg, cal) = (config(""), Calendar::built_in());
+        let mut due: Vec<(DateTime<Utc>, i64)> = subs
+            .iter()
+            .filter(|s| s.active)
+            .filter_map(|s| due_on(rule_of(s, &cfg), date, &cfg, &cal).map(|at| (at, s.chat_id)))
+            .collect();
+        due.sort_unstable();
+        (
+            due.iter().map(|(_, c)| *c).collect(),
+            due.first().map(|(at, _)| *at),
+        )
     }
 
     #[test]
     fn dues_follow_each_subscription_and_the_calendar() {
-        let cfg = config("");
-        let cal = Calendar::built_in();
         let mut inactive = sub(-4, None, None);
         inactive.active = false;
         let subs = vec![
@@ -210,35 +166,33 @@ mod tests {
             sub(-3, Some("09:00"), Some(DayRule::Everyday)),
             inactive,
         ];
-        let dues = dues_on(&subs, d("2026-11-30"), &cfg, &cal);
-        let chats: Vec<i64> = dues.iter().map(|d| d.chat_id).collect();
+        let (chats, first) = dues(&subs, d("2026-11-30"));
         assert_eq!(chats, vec![-2, -1, -3]);
         assert_eq!(
-            dues[0].at,
-            Utc.with_ymd_and_hms(2026, 11, 29, 23, 30, 0).unwrap()
+            first,
+            Utc.with_ymd_and_hms(2026, 11, 29, 23, 30, 0).single()
         );
         // 国庆节 (a weekday holiday): only the everyday subscription.
-        let dues = dues_on(&subs, d("2026-10-06"), &cfg, &cal);
-        assert_eq!(dues.iter().map(|d| d.chat_id).collect::<Vec<_>>(), vec![-3]);
+        assert_eq!(dues(&subs, d("2026-10-06")).0, vec![-3]);
         // A make-up Saturday is a workday for all.
-        assert_eq!(dues_on(&subs, d("2026-10-10"), &cfg, &cal).len(), 3);
+        assert_eq!(dues(&subs, d("2026-10-10")).0.len(), 3);
         // A plain Sunday.
-        assert_eq!(dues_on(&subs, d("2026-11-29"), &cfg, &cal).len(), 1);
+        assert_eq!(dues(&subs, d("2026-11-29")).0.len(), 1);
     }
 
     #[test]
     fn next_due_skips_holidays() {
         let cfg = config("");
         let cal = Calendar::built_in();
-        let subs = vec![sub(-1, None, None)];
+        let rules = HashSet::from([rule_of(&sub(-1, None, None), &cfg)]);
         // Wednesday 2026-09-30 at 09:00 Shanghai: the next workday 08:00 is after 国庆节, on
         // 2026-10-08.
         let now = Utc.with_ymd_and_hms(2026, 9, 30, 1, 0, 0).unwrap();
         assert_eq!(
-            next_due(&subs, now, &cfg, &cal),
+            next_due_of_rules(&rules, now, &cfg, &cal),
             Some(Utc.with_ymd_and_hms(2026, 10, 8, 0, 0, 0).unwrap())
         );
-        assert_eq!(next_due(&[], now, &cfg, &cal), None);
+        assert_eq!(next_due_of_rules(&HashSet::new(), now, &cfg, &cal), None);
     }
 
     #[test]

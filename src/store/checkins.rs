@@ -360,49 +360,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let tap = |chat, day, user| store.check_in(chat, d(day), user, "甲", t(day, 1)).unwrap();
-        assert_eq!(
-            tap(-5, 1, 7),
-            Tap {
-                recorded: true,
-                count: 1
-            }
-        );
-        assert_eq!(
-            tap(-5, 1, 7),
-            Tap {
-                recorded: false,
-                count: 1
-            }
-        );
-        assert_eq!(
-            tap(-5, 1, 8),
-            Tap {
-                recorded: true,
-                count: 2
-            }
-        );
-        assert_eq!(
-            tap(-5, 2, 7),
-            Tap {
-                recorded: true,
-                count: 1
-            }
-        );
-        assert_eq!(
-            tap(-6, 1, 7),
-            Tap {
-                recorded: true,
-                count: 1
-            }
-        );
-        // Negative and positive ids sort apart and never mix.
-        assert_eq!(
-            tap(5, 1, -7),
-            Tap {
-                recorded: true,
-                count: 1
-            }
-        );
+        // (chat, day, user) and whether the tap is recorded, and the day's count after it.
+        let taps = [
+            ((-5, 1, 7), true, 1),
+            ((-5, 1, 7), false, 1),
+            ((-5, 1, 8), true, 2),
+            ((-5, 2, 7), true, 1),
+            ((-6, 1, 7), true, 1),
+            // Negative and positive ids sort apart and never mix.
+            ((5, 1, -7), true, 1),
+        ];
+        for ((chat, day, user), recorded, count) in taps {
+            let got = tap(chat, day, user);
+            assert_eq!(got, Tap { recorded, count }, "{chat} {day} {user}");
+        }
         assert_eq!(store.checkins_of(-5, d(1), d(1)).unwrap().len(), 2);
         assert_eq!(store.checkins_of(-5, d(1), d(31)).unwrap().len(), 3);
         assert_eq!(store.checkins_of(-5, d(2), d(31)).unwrap().len(), 1);

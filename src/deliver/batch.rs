@@ -251,6 +251,7 @@ impl<S: Sender> Engine<S> {
                 Job {
                     record,
                     batch: batch.clone(),
+                    fresh: true,
                 },
                 ready,
             );
@@ -310,10 +311,13 @@ impl<S: Sender> Engine<S> {
         });
     }
 
-    /// Called when a job of `batch` has its first attempt (or is closed without one).
-    pub(super) fn attempted(&self, batch: &Arc<Batch>) {
-        batch.fresh.fetch_sub(1, Ordering::AcqRel);
-        self.top_up(batch);
+    /// Called when a job is tried (or closed without a try): the first time, its batch
+    /// has one job fewer waiting, and may mark its next part.
+    pub(super) fn first_attempt(&self, job: &mut Job) {
+        if std::mem::take(&mut job.fresh) {
+            job.batch.fresh.fetch_sub(1, Ordering::AcqRel);
+            self.top_up(&job.batch);
+        }
     }
 
     /// Gives up what `batch` has not started, and `taken` deliveries of a part that could

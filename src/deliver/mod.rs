@@ -108,6 +108,8 @@ struct Inner<S> {
 struct Job {
     record: Delivery,
     batch: Arc<Batch>,
+    /// Not tried yet by this process (a record resumed from the log may have been).
+    fresh: bool,
 }
 
 enum Next {
@@ -510,7 +512,7 @@ impl<S: Sender> Engine<S> {
                     None => Next::Job(None),
                 }
             };
-            let job = match next {
+            let mut job = match next {
                 Next::Job(Some(job)) => job,
                 Next::Job(None) => {
                     self.inner.wake.notified().await;
@@ -525,9 +527,7 @@ impl<S: Sender> Engine<S> {
                 }
             };
             if self.now() > job.record.deadline {
-                if job.record.attempts == 0 {
-                    self.attempted(&job.batch);
-                }
+                self.first_attempt(&mut job);
                 let state = if job.record.attempts > 0 {
                     State::Failed
                 } else {
@@ -578,9 +578,7 @@ impl<S: Sender> Engine<S> {
             keyboard: self.checkin_keyboard(chat_id, job.record.date),
             paid: self.inner.config.paid_broadcast,
         };
-        if job.record.attempts == 0 {
-            self.attempted(&job.batch);
-        }
+        self.first_attempt(&mut job);
         job.record.attempts += 1;
         match self.inner.sender.send(&out).await {
             Ok(message_id) => {

@@ -564,6 +564,25 @@ async fn an_interrupted_pushnow_is_finished_after_restart() {
     assert!(store.pushes().unwrap().is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_deliveries_left_pending_after_tries_are_all_resumed() {
+    // A previous run tried every one of them (a network outage, say) and then died.
+    let n = batch::PART * 2 + 500;
+    let (_dir, engine, sender) = large(n, at(8, 30, 0));
+    let tried: Vec<Delivery> = (1..=n as i64)
+        .map(|i| Delivery {
+            attempts: 3,
+            ..new_record(-i, day(), at(8, 0, 0), at(10, 0, 0), at(8, 20, 0))
+        })
+        .collect();
+    engine.inner.store.put_deliveries(&tried).unwrap();
+    tokio::spawn(engine.clone().dispatch());
+    engine.resume().unwrap();
+    until_idle(&engine).await;
+    assert_eq!(sender.script.sent_to().len(), n);
+    assert_eq!(engine.inner.store.tally_on(day()).unwrap().sent, n);
+}
+
 #[tokio::test]
 async fn a_pushnow_past_its_deadline_is_dropped_at_start() {
     let (_dir, engine, sender) = large(10, at(11, 0, 0));

@@ -5,7 +5,7 @@
 //! heap's top by itself. A push to 100,000 chats frees most of what sled read at start (the
 //! pages of every subscription, about 20 MiB, evicted as the push's own pages come in) and
 //! allocates again in other threads' heaps: the bot held 73 MiB with 20 MiB in use. Calling
-//! `malloc_trim` after each part of a push (every 1,000 messages, 1 to 5 ms each) returns
+//! `malloc_trim` after each part of a push (every 1,000 messages, 0.3 to 5 ms each) returns
 //! the free pages as it goes (README, Performance).
 
 /// Caps glibc's malloc arenas at two. glibc gives threads that allocate heaps of their own

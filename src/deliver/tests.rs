@@ -70,30 +70,64 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
 }
 
+/// A database in `dir` with one item.
+fn library(dir: &Path) -> Store {
+    let store = Store::open(dir).unwrap();
+    store
+        .add_item(Category::Political, "按规定请示报告", None, 42, at(0, 0, 0))
+        .unwrap();
+    // The holiday data of 2027 is unknown in December 2026: the one-time warning to admins
+    // is tested on its own.
+    store.set_meta_flag("calendar-warned-2027").unwrap();
+    store
+}
+
+fn config(toml: &str) -> Arc<Config> {
+    Arc::new(Config::parse("t.toml", toml, Path::new(""), &Env::default()).unwrap())
+}
+
+/// A group's subscription, due at the config's time unless it has its own.
+fn group(chat_id: i64, time: Option<&str>, changed_at: DateTime<Utc>) -> Subscription {
+    Subscription {
+        chat_id,
+        title: format!("群{chat_id}"),
+        kind: "group".into(),
+        time: time.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+        days: None,
+        active: true,
+        reason: None,
+        subscribed_by: 1,
+        subscribed_at: changed_at,
+        changed_at,
+        checkin: true,
+    }
+}
+
+/// Waits until nothing is queued, in flight or waiting to be marked.
+async fn until_idle<S: Sender>(engine: &Engine<S>) {
+    for _ in 0..3000 {
+        if engine.idle() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("deliveries did not settle");
+}
+
 impl World {
     fn new(now: DateTime<Utc>) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        store
-            .add_item(Category::Political, "按规定请示报告", None, 42, at(0, 0, 0))
-            .unwrap();
-        let config = Config::parse(
-            "t.toml",
+        let store = library(dir.path());
+        let config = config(
             "[telegram]\nadmins = [42]\n[schedule]\ndays = \"workdays\"\ncatch_up = \"2h\"\n[delivery]\nmax_per_second = 1000\npaid_broadcast = true\n",
-            Path::new(""),
-            &Env::default(),
-        )
-        .unwrap();
-        // The holiday data of 2027 is unknown in December 2026: the one-time warning to
-        // admins is tested on its own.
-        store.set_meta_flag("calendar-warned-2027").unwrap();
+        );
         let time = Arc::new(Mutex::new(now));
         let t = time.clone();
         let script = Script::default();
         let engine = Engine::new(
             store.clone(),
             script.clone(),
-            Arc::new(config),
+            config,
             Arc::new(Calendar::built_in()),
             Arc::new(move || *t.lock().unwrap()),
         );
@@ -113,32 +147,13 @@ impl World {
 
     fn subscribe(&self, chat_id: i64, time: Option<&str>, changed_at: DateTime<Utc>) {
         self.store
-            .put_subscription(&Subscription {
-                chat_id,
-                title: format!("群{chat_id}"),
-                kind: "group".into(),
-                time: time.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
-                days: None,
-                active: true,
-                reason: None,
-                subscribed_by: 1,
-                subscribed_at: changed_at,
-                changed_at,
-                checkin: true,
-            })
+            .put_subscription(&group(chat_id, time, changed_at))
             .unwrap();
         self.engine.lock_plan().dirty = true;
     }
 
-    /// Waits until nothing is queued or in flight.
     async fn settle(&self) {
-        for _ in 0..500 {
-            if self.engine.idle() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("deliveries did not settle");
+        until_idle(&self.engine).await;
     }
 
     fn state(&self, chat_id: i64) -> Option<State> {
@@ -413,24 +428,11 @@ impl Sender for Marked {
 /// `n` groups due at 08:00, at 08:00 (or later: `now`), with no limits to speak of.
 fn large(n: usize, now: DateTime<Utc>) -> (tempfile::TempDir, Engine<Marked>, Marked) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store
-        .add_item(Category::Political, "按规定请示报告", None, 42, at(0, 0, 0))
-        .unwrap();
-    store.set_meta_flag("calendar-warned-2027").unwrap();
+    let store = library(dir.path());
     let subscriptions = (1..=n as i64)
         .map(|i| Subscription {
-            chat_id: -i,
-            title: String::new(),
-            kind: "group".into(),
-            time: None,
-            days: None,
-            active: true,
-            reason: None,
-            subscribed_by: 1,
-            subscribed_at: at(7, 0, 0),
-            changed_at: at(7, 0, 0),
             checkin: false,
+            ..group(-i, None, at(7, 0, 0))
         })
         .collect();
     store
@@ -441,13 +443,7 @@ fn large(n: usize, now: DateTime<Utc>) -> (tempfile::TempDir, Engine<Marked>, Ma
             ..store::Document::default()
         })
         .unwrap();
-    let config = Config::parse(
-        "t.toml",
-        "[delivery]\nmax_per_second = 1000000\npaid_broadcast = true\n",
-        Path::new(""),
-        &Env::default(),
-    )
-    .unwrap();
+    let config = config("[delivery]\nmax_per_second = 1000000\npaid_broadcast = true\n");
     let sender = Marked {
         store: store.clone(),
         script: Script::default(),
@@ -457,21 +453,11 @@ fn large(n: usize, now: DateTime<Utc>) -> (tempfile::TempDir, Engine<Marked>, Ma
     let engine = Engine::new(
         store,
         sender.clone(),
-        Arc::new(config),
+        config,
         Arc::new(Calendar::built_in()),
         Arc::new(move || now),
     );
     (dir, engine, sender)
-}
-
-async fn until_idle<S: Sender>(engine: &Engine<S>) {
-    for _ in 0..3000 {
-        if engine.idle() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("deliveries did not settle");
 }
 
 /// Every one of `n` chats got one message, marked pending before it was sent, and never

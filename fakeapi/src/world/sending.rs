@@ -47,14 +47,8 @@ impl State {
             Err(r) => return r.into(),
         };
         let raw_text = Some(raw.to_owned());
-        let check =
-            inline_markup(&params).and_then(|m| Ok((m, self.reply_target(chat_id, &params)?)));
-        let (reply_markup, reply_to) = match check {
+        let (reply_markup, reply_to, pass) = match self.admit_new(chat_id, &params, now) {
             Ok(x) => x,
-            Err(r) => return r.into(),
-        };
-        let pass = match self.gate(chat_id, bool_param(&params, "allow_paid_broadcast"), now) {
-            Ok(p) => p,
             Err(r) => return r.into(),
         };
         let message = BotMessage {
@@ -118,14 +112,8 @@ impl State {
             }
             None => None,
         };
-        let check =
-            inline_markup(&params).and_then(|m| Ok((m, self.reply_target(chat_id, &params)?)));
-        let (reply_markup, reply_to) = match check {
+        let (reply_markup, reply_to, pass) = match self.admit_new(chat_id, &params, now) {
             Ok(x) => x,
-            Err(r) => return r.into(),
-        };
-        let pass = match self.gate(chat_id, bool_param(&params, "allow_paid_broadcast"), now) {
-            Ok(p) => p,
             Err(r) => return r.into(),
         };
         let n = self.next_file;
@@ -336,6 +324,20 @@ impl State {
                 Ok(())
             }
         }
+    }
+
+    /// The checks of a new message after its text: its keyboard and the message it replies
+    /// to, then the limits and scripted faults.
+    fn admit_new(
+        &mut self,
+        chat_id: i64,
+        params: &Map<String, Value>,
+        now: Instant,
+    ) -> Result<(Option<Value>, Option<i32>, Pass), Reply> {
+        let markup = inline_markup(params)?;
+        let reply_to = self.reply_target(chat_id, params)?;
+        let pass = self.gate(chat_id, bool_param(params, "allow_paid_broadcast"), now)?;
+        Ok((markup, reply_to, pass))
     }
 
     fn reply_target(

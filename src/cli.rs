@@ -8,11 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
 
 use crate::bot::{self, App};
 use crate::calendar::Calendar;
+use crate::clock::{self, Clock};
 use crate::config::{Config, Env};
 use crate::content::{self, Library};
 use crate::deliver::Engine;
@@ -60,23 +62,28 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
+    let clock = Clock::from_env(std::env::var(clock::NOW_VAR).ok().as_deref())
+        .map_err(anyhow::Error::msg)?;
+    if clock.is_shifted() {
+        tracing::warn!(now = %clock.now(), "the clock is shifted by {}", clock::NOW_VAR);
+    }
     match args.command.unwrap_or(Command::Run) {
-        Command::Run => run(config),
-        Command::Check => Ok(check(&config)),
-        Command::Preview { date } => preview(&config, date),
-        Command::Export => export(&config),
-        Command::Import { file } => import(&config, &file),
+        Command::Run => run(config, clock),
+        Command::Check => Ok(check(&config, &clock)),
+        Command::Preview { date } => preview(&config, &clock, date),
+        Command::Export => export(&config, &clock),
+        Command::Import { file } => import(&config, &clock, &file),
     }
 }
 
-fn run(config: Config) -> anyhow::Result<ExitCode> {
+fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
     if config.token.is_empty() {
         bail!(
             "no bot token: set TELOXIDE_TOKEN=<token from @BotFather> or telegram.token in the config file (try `mingjing preview` without one)"
         );
     }
     let (library, calendar) = load_content(&config)?;
-    let store = open_store(&config, &library)?;
+    let store = open_store(&config, &library, &clock)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -84,37 +91,38 @@ fn run(config: Config) -> anyhow::Result<ExitCode> {
     // The engine starts its group-commit task when it is made.
     let entered = runtime.enter();
     let bot = telegram::client(&config);
-    let mut app = App::new(config, store.clone(), calendar);
+    let shutdown = CancellationToken::new();
+    let mut app = App::new(config, store.clone(), calendar, clock.clone());
     let sender = telegram::TelegramSender::new(bot.clone(), app.config.token.clone());
     let engine = Engine::new(
         store.clone(),
         sender,
         app.config.clone(),
         app.calendar.clone(),
-        Arc::new(Utc::now),
+        clock,
+        shutdown.clone(),
     );
     app.engine = Some(engine.clone());
     let app = Arc::new(app);
     drop(entered);
     let served = runtime.block_on(async {
-        let shutdown = shutdown_signal().context("cannot listen for SIGTERM")?;
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let watchdog_store = store.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-            hard_deadline(watchdog_store);
+        let signal = shutdown_signal().context("cannot listen for SIGTERM")?;
+        tokio::spawn({
+            let (shutdown, store) = (shutdown.clone(), store.clone());
+            async move {
+                signal.await;
+                shutdown.cancel();
+                hard_deadline(store);
+            }
         });
         let delivering = tokio::spawn({
             let engine = engine.clone();
             let changed = app.changed.clone();
             async move { engine.run(changed).await }
         });
-        let mut rx = stop_rx.clone();
-        let stopped = async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        let served = bot::serve(app, bot, stopped).await;
+        let served = bot::serve(app, bot, shutdown.clone()).await;
+        // However the bot stopped (a signal, or a refused token), everything stops.
+        shutdown.cancel();
         // The bot stopped (a signal, or a refused token): let sends in flight finish, and
         // leave the rest pending for the next start.
         engine.stop(SEND_GRACE).await;
@@ -133,14 +141,19 @@ const SEND_GRACE: Duration = Duration::from_secs(6);
 /// The latest a stop signal ends the process, whatever is still running.
 const HARD_DEADLINE: Duration = Duration::from_millis(9500);
 
+/// Exit status of a stop forced by [`HARD_DEADLINE`]: not a clean shutdown.
+const FORCED_EXIT: i32 = 3;
+
 /// Ends the process after [`HARD_DEADLINE`], having flushed the database, in case
-/// something hangs during shutdown.
+/// something hangs during shutdown; the exit status then says the stop was forced.
 fn hard_deadline(store: Store) {
     std::thread::spawn(move || {
         std::thread::sleep(HARD_DEADLINE);
-        tracing::warn!("shutdown took too long; exiting now");
+        tracing::error!(
+            "shutdown did not finish within {HARD_DEADLINE:?}; forcing the exit (status {FORCED_EXIT}); what was in flight stays pending for the next start"
+        );
         let _ = store.flush();
-        std::process::exit(0);
+        std::process::exit(FORCED_EXIT);
     });
 }
 
@@ -175,17 +188,17 @@ pub fn load_content(config: &Config) -> anyhow::Result<(Library, Calendar)> {
 }
 
 /// Opens the database and adds the shipped items that are new.
-pub fn open_store(config: &Config, library: &Library) -> anyhow::Result<Store> {
+pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::Result<Store> {
     if let Some(parent) = config.storage_path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let store = Store::open(&config.storage_path)?;
-    store.sync_shipped(&library.items, Utc::now())?;
+    store.sync_shipped(&library.items, clock.now())?;
     Ok(store)
 }
 
-fn check(config: &Config) -> ExitCode {
+fn check(config: &Config, clock: &Clock) -> ExitCode {
     let mut ok = true;
     match content::load_library(&config.content_dir) {
         Ok(lib) => {
@@ -211,7 +224,7 @@ fn check(config: &Config) -> ExitCode {
     }
     match Calendar::load(config.calendar.as_deref()) {
         Ok(cal) => {
-            let today = Utc::now().with_timezone(&config.timezone).date_naive();
+            let today = schedule::local_date(clock.now(), config.timezone);
             if let Some(year) = cal.missing_year(today) {
                 println!(
                     "warning: the holiday arrangement of {year} is not known; add it with schedule.calendar"
@@ -235,10 +248,10 @@ fn check(config: &Config) -> ExitCode {
     }
 }
 
-fn preview(config: &Config, date: Option<NaiveDate>) -> anyhow::Result<ExitCode> {
+fn preview(config: &Config, clock: &Clock, date: Option<NaiveDate>) -> anyhow::Result<ExitCode> {
     let (library, calendar) = load_content(config)?;
-    let store = open_store(config, &library)?;
-    let today = Utc::now().with_timezone(&config.timezone).date_naive();
+    let store = open_store(config, &library, clock)?;
+    let today = schedule::local_date(clock.now(), config.timezone);
     let date = date.unwrap_or(today);
     let edition = match store.stored_edition(date)? {
         Some(e) => e,
@@ -276,15 +289,15 @@ fn calendar_reason(calendar: &Calendar, date: NaiveDate) -> String {
     }
 }
 
-fn export(config: &Config) -> anyhow::Result<ExitCode> {
+fn export(config: &Config, clock: &Clock) -> anyhow::Result<ExitCode> {
     let (library, _) = load_content(config)?;
-    let store = open_store(config, &library)?;
+    let store = open_store(config, &library, clock)?;
     let text = toml::to_string(&store.export()?).context("cannot write the export")?;
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
+fn import(config: &Config, clock: &Clock, file: &Path) -> anyhow::Result<ExitCode> {
     let (library, _) = load_content(config)?;
     let src =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -295,7 +308,7 @@ fn import(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&config.storage_path)?;
     store.import(&doc)?;
-    store.sync_shipped(&library.items, Utc::now())?;
+    store.sync_shipped(&library.items, clock.now())?;
     eprintln!(
         "imported {} items, {} subscriptions, {} editions",
         doc.items.len(),

@@ -12,6 +12,7 @@
 //!
 //! The shell does the IO:
 //! - [`config`]: `config.toml` and the environment;
+//! - [`clock`]: the process clock (`MINGJING_NOW`), the one reader of the wall clock;
 //! - [`store`]: the sled database, the source of truth;
 //! - [`telegram`]: sending one message, error classification, token redaction;
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
@@ -25,6 +26,7 @@ pub mod bot;
 pub mod calendar;
 pub mod checkin;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod deliver;

@@ -33,9 +33,11 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Me, Recipient, UpdateKind};
 use teloxide::update_listeners::{Polling, UpdateListener};
 use teloxide::{ApiError, RequestError};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::calendar::Calendar;
+use crate::clock::Clock;
 use crate::config::{Config, Token};
 use crate::deliver::Engine;
 use crate::replies;
@@ -58,8 +60,8 @@ pub struct App {
     /// Notified (`notify_one`) after every change of a subscription, so that the scheduler
     /// can recompute due times.
     pub changed: Arc<Notify>,
-    /// The current time; only tests pass anything but [`Utc::now`].
-    pub clock: fn() -> DateTime<Utc>,
+    /// The process clock.
+    pub clock: Clock,
     /// The delivery engine, for `/pushnow` and `/stats` (absent in handler unit tests).
     pub engine: Option<Engine<TelegramSender>>,
     /// The check-in buttons whose labels are being edited.
@@ -67,20 +69,20 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: Config, store: Store, calendar: Calendar) -> App {
+    pub fn new(config: Config, store: Store, calendar: Calendar, clock: Clock) -> App {
         App {
             config: Arc::new(config),
             store,
             calendar: Arc::new(calendar),
             changed: Arc::new(Notify::new()),
-            clock: Utc::now,
+            clock,
             engine: None,
             labels: taps::Labels::default(),
         }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        self.clock.now()
     }
 
     /// The local date and time in `schedule.timezone`.
@@ -107,32 +109,12 @@ where
 }
 
 /// Connects to Telegram (retrying until it answers), deletes any webhook, registers the
-/// command menu, and serves updates by long polling until `shutdown` resolves.
-pub async fn serve(
-    app: Arc<App>,
-    bot: Bot,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let (tx, rx) = watch::channel(false);
-    let signal = tokio::spawn(async move {
-        shutdown.await;
-        let _ = tx.send(true);
-    });
-    let served = serve_until(app, bot, rx).await;
-    signal.abort();
-    served
-}
-
-/// Resolves once shutdown was asked for.
-async fn stopped(mut rx: watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
-}
-
-async fn serve_until(app: Arc<App>, bot: Bot, rx: watch::Receiver<bool>) -> anyhow::Result<()> {
+/// command menu, and serves updates by long polling until `shutdown` is cancelled.
+pub async fn serve(app: Arc<App>, bot: Bot, shutdown: CancellationToken) -> anyhow::Result<()> {
     let token = app.config.token.clone();
     let me = tokio::select! {
         me = connect(&bot, &token, &app.config.admins) => me?,
-        () = stopped(rx.clone()) => return Ok(()),
+        () = shutdown.cancelled() => return Ok(()),
     };
     tracing::info!(
         username = me.user.username.as_deref().unwrap_or(""),
@@ -148,9 +130,9 @@ async fn serve_until(app: Arc<App>, bot: Bot, rx: watch::Receiver<bool>) -> anyh
         .build();
     let dispatcher_stop = dispatcher.shutdown_token();
     let watcher = tokio::spawn({
-        let rx = rx.clone();
+        let shutdown = shutdown.clone();
         async move {
-            stopped(rx).await;
+            shutdown.cancelled().await;
             tracing::info!("shutting down: no more updates are taken");
             listener_stop.stop();
             // The dispatcher refuses a shutdown until it has started: try again shortly.
@@ -168,7 +150,7 @@ async fn serve_until(app: Arc<App>, bot: Bot, rx: watch::Receiver<bool>) -> anyh
         r = dispatcher.try_dispatch_with_listener(listener, listener_errors) => {
             r.map_err(|e| anyhow::anyhow!("cannot start serving: {}", describe(&e, &token)))
         }
-        () = async { stopped(rx).await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+        () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
             tracing::warn!("updates still in progress after {SHUTDOWN_GRACE:?}; stopping anyway");
             Ok(())
         }

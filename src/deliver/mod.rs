@@ -6,6 +6,7 @@
 //! at most the send concurrency of messages can be sent again. Each delivery has one
 //! deadline (due + `catch_up`), checked before every attempt.
 
+mod alarm;
 mod batch;
 mod flusher;
 pub mod limiter;
@@ -19,10 +20,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use teloxide::types::InlineKeyboardMarkup;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 use crate::calendar::Calendar;
 use crate::checkin;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::content::Category;
 use crate::replies;
@@ -30,13 +33,11 @@ use crate::schedule;
 use crate::store::{self, Delivery, PushRequest, State, Store};
 use crate::telegram::{Outgoing, SendError, Sender};
 
+use alarm::Alarm;
 use batch::{Batch, Todo};
 use flusher::Flusher;
 use limiter::{Admit, Limiter};
 use plan::Plan;
-
-/// Where the engine reads the time; tests pass their own.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Sends in flight at once; also the most messages a kill can leave sent but unrecorded.
 pub const MAX_CONCURRENCY: usize = 30;
@@ -102,7 +103,8 @@ struct Inner<S> {
     plan: Mutex<Plan>,
     /// Held while a new plan is built, so that only one is.
     refreshing: Mutex<()>,
-    stop: watch::Sender<bool>,
+    /// Cancelled once, when the process stops.
+    shutdown: CancellationToken,
 }
 
 struct Job {
@@ -149,6 +151,7 @@ impl<S: Sender> Engine<S> {
         config: Arc<Config>,
         calendar: Arc<Calendar>,
         clock: Clock,
+        shutdown: CancellationToken,
     ) -> Engine<S> {
         let concurrency = (config.max_per_second as usize).clamp(1, MAX_CONCURRENCY);
         let limiter = Limiter::new(config.max_per_second);
@@ -173,16 +176,18 @@ impl<S: Sender> Engine<S> {
                 concurrency,
                 plan: Mutex::new(Plan::stale()),
                 refreshing: Mutex::new(()),
-                stop: watch::channel(false).0,
+                shutdown,
             }),
         }
     }
 
-    /// Runs until `stop()`: resumes what a previous run left pending, then acts on each
-    /// second's dues (the alarm clock is one tokio-cron-scheduler job, whatever the number of
-    /// chats) and on subscription changes signalled through `changed`.
+    /// Runs until shutdown: resumes what a previous run left pending, then acts on each
+    /// due instant as it comes and on subscription changes signalled through `changed`.
+    /// The alarm clock ([`Alarm`]) is armed for the next instant to act on: the next due
+    /// instant of the plan, or the next local midnight (a new day's plan), whichever comes
+    /// first; it is re-armed after every change and whenever the clock is moved.
     pub async fn run(&self, changed: Arc<Notify>) {
-        let mut stopped = self.inner.stop.subscribe();
+        let shutdown = self.inner.shutdown.clone();
         if let Err(e) = self.resume() {
             tracing::error!(error = %e, "cannot resume pending deliveries");
         }
@@ -190,39 +195,41 @@ impl<S: Sender> Engine<S> {
         let (store, today) = (self.inner.store.clone(), self.today());
         tokio::task::spawn_blocking(move || store.tally_on(today));
         let dispatcher = tokio::spawn(self.clone().dispatch());
-        let tick = Arc::new(Notify::new());
-        let alarm = alarm_clock(tick.clone()).await;
+        let mut alarm = Alarm::start().await;
+        let mut moved = self.inner.clock.moved();
         loop {
             if let Err(e) = self.tick() {
                 tracing::error!(error = %e, "delivery tick failed");
             }
-            // The scheduler's tick comes up to half a second after the second it marks (it
-            // polls the clock every 500 ms): the next due time known to the plan gets a timer
-            // of its own, so that a morning push starts on its second.
-            let next_due = self.until_next_due();
+            let wake = self.next_wake();
+            let wait = (wake - self.now()).to_std().unwrap_or_default();
+            alarm.arm(Some(wait)).await;
             tokio::select! {
-                _ = tick.notified() => {}
-                _ = async {
-                    match next_due {
-                        Some(wait) => tokio::time::sleep(wait).await,
-                        None => std::future::pending().await,
+                _ = alarm.rung() => {
+                    // Up to two seconds early: wait the rest precisely, then check again.
+                    let at = self.inner.clock.instant_of(wake) + Duration::from_millis(1);
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at.into()) => {}
+                        _ = changed.notified() => self.lock_plan().dirty = true,
+                        _ = moved.changed() => {}
+                        _ = shutdown.cancelled() => break,
                     }
-                } => {}
+                }
                 _ = changed.notified() => self.lock_plan().dirty = true,
-                _ = stopped.wait_for(|s| *s) => break,
+                _ = moved.changed() => {}
+                _ = shutdown.cancelled() => break,
             }
         }
-        if let Some(mut alarm) = alarm {
-            let _ = alarm.shutdown().await;
-        }
+        alarm.stop().await;
         self.inner.wake.notify_one();
         let _ = dispatcher.await;
     }
 
-    /// Stops taking new sends; waits up to `grace` for sends in flight, then flushes. What
-    /// is still queued stays pending in the log for the next start.
+    /// Stops taking new sends (if shutdown was not signalled yet, signals it); waits up to
+    /// `grace` for sends in flight, then flushes. What is still queued stays pending in the
+    /// log for the next start.
     pub async fn stop(&self, grace: Duration) {
-        self.inner.stop.send_replace(true);
+        self.inner.shutdown.cancel();
         self.inner.wake.notify_one();
         let all = self.inner.concurrency as u32;
         let drained = tokio::time::timeout(grace, self.inner.permits.acquire_many(all)).await;
@@ -235,7 +242,7 @@ impl<S: Sender> Engine<S> {
     }
 
     fn stopping(&self) -> bool {
-        *self.inner.stop.borrow()
+        self.inner.shutdown.is_cancelled()
     }
 
     fn lock_plan(&self) -> std::sync::MutexGuard<'_, Plan> {
@@ -243,7 +250,7 @@ impl<S: Sender> Engine<S> {
     }
 
     fn now(&self) -> DateTime<Utc> {
-        (self.inner.clock)()
+        self.inner.clock.now()
     }
 
     fn today(&self) -> NaiveDate {
@@ -322,13 +329,18 @@ impl<S: Sender> Engine<S> {
         }
     }
 
-    /// How long until the next due instant of the plan that has not been acted on.
-    fn until_next_due(&self) -> Option<Duration> {
+    /// The next instant the engine has to act: the first due instant of the plan not
+    /// acted on yet, or the next local midnight (when a new day's plan is built).
+    fn next_wake(&self) -> DateTime<Utc> {
         let now = self.now();
+        let tz = self.inner.config.timezone;
+        let tomorrow = schedule::local_date(now, tz)
+            .succ_opt()
+            .unwrap_or(NaiveDate::MAX);
+        let midnight = schedule::due_instant(tomorrow, chrono::NaiveTime::MIN, tz);
         let plan = self.lock_plan();
-        let at = plan.next_due_after(plan.cursor.unwrap_or(now))?;
-        // A millisecond late rather than early: the tick takes what is due at its `now`.
-        Some((at - now).to_std().unwrap_or_default() + Duration::from_millis(1))
+        let due = plan.next_due_after(plan.cursor.unwrap_or(now));
+        due.map_or(midnight, |due| due.min(midnight))
     }
 
     /// Acts on every due instant that has passed since the last tick.
@@ -775,42 +787,7 @@ fn new_record(
 /// 1 s, 2 s, 4 s … up to a minute, with ±20 % jitter so that failing chats spread out.
 fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6)).min(MAX_BACKOFF);
-    let nanos = Instant::now().elapsed().subsec_nanos() ^ std::process::id();
-    let jitter = 0.8 + (nanos % 400) as f64 / 1000.0;
-    base.mul_f64(jitter)
-}
-
-/// A one-second alarm: one tokio-cron-scheduler job whatever the number of chats. Falls
-/// back to a tokio interval if the scheduler cannot start.
-async fn alarm_clock(tick: Arc<Notify>) -> Option<tokio_cron_scheduler::JobScheduler> {
-    use tokio_cron_scheduler::{Job, JobScheduler};
-    let started = async {
-        let sched = JobScheduler::new().await?;
-        let t = tick.clone();
-        sched
-            .add(Job::new_async("* * * * * *", move |_, _| {
-                let t = t.clone();
-                Box::pin(async move { t.notify_one() })
-            })?)
-            .await?;
-        sched.start().await?;
-        Ok::<_, tokio_cron_scheduler::JobSchedulerError>(sched)
-    }
-    .await;
-    match started {
-        Ok(s) => Some(s),
-        Err(e) => {
-            tracing::error!(error = %e, "the scheduler did not start; using a plain timer");
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_secs(1));
-                loop {
-                    every.tick().await;
-                    tick.notify_one();
-                }
-            });
-            None
-        }
-    }
+    base.mul_f64(0.8 + 0.4 * fastrand::f64())
 }
 
 #[cfg(test)]
@@ -826,5 +803,10 @@ mod backoff_tests {
         assert!((0.8..=1.2).contains(&secs[0]), "{secs:?}");
         assert!((3.2..=4.8).contains(&secs[2]), "{secs:?}");
         assert!(secs[9] <= 72.0 && secs[9] >= 48.0, "{secs:?}");
+        // Spread, not lock-step: 50 chats failing together retry at many different times.
+        let mut first: Vec<u128> = (0..50).map(|_| backoff(1).as_millis()).collect();
+        first.sort_unstable();
+        first.dedup();
+        assert!(first.len() > 25, "{first:?}");
     }
 }

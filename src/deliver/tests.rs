@@ -54,7 +54,7 @@ struct World {
     _dir: tempfile::TempDir,
     store: Store,
     script: Script,
-    time: Arc<Mutex<DateTime<Utc>>>,
+    clock: Clock,
     engine: Engine<Script>,
 }
 
@@ -121,28 +121,28 @@ impl World {
         let config = config(
             "[telegram]\nadmins = [42]\n[schedule]\ndays = \"workdays\"\ncatch_up = \"2h\"\n[delivery]\nmax_per_second = 1000\npaid_broadcast = true\n",
         );
-        let time = Arc::new(Mutex::new(now));
-        let t = time.clone();
+        let clock = Clock::starting_at(now);
         let script = Script::default();
         let engine = Engine::new(
             store.clone(),
             script.clone(),
             config,
             Arc::new(Calendar::built_in()),
-            Arc::new(move || *t.lock().unwrap()),
+            clock.clone(),
+            CancellationToken::new(),
         );
         tokio::spawn(engine.clone().dispatch());
         World {
             _dir: dir,
             store,
             script,
-            time,
+            clock,
             engine,
         }
     }
 
     fn set_time(&self, now: DateTime<Utc>) {
-        *self.time.lock().unwrap() = now;
+        self.clock.set(now);
     }
 
     fn subscribe(&self, chat_id: i64, time: Option<&str>, changed_at: DateTime<Utc>) {
@@ -455,7 +455,8 @@ fn large(n: usize, now: DateTime<Utc>) -> (tempfile::TempDir, Engine<Marked>, Ma
         sender.clone(),
         config,
         Arc::new(Calendar::built_in()),
-        Arc::new(move || now),
+        Clock::starting_at(now),
+        CancellationToken::new(),
     );
     (dir, engine, sender)
 }
@@ -584,4 +585,66 @@ async fn a_pushnow_past_its_deadline_is_dropped_at_start() {
     assert!(store.pushes().unwrap().is_empty());
     assert!(engine.idle());
     assert!(sender.script.sent_to().is_empty());
+}
+
+/// Records the process clock's time of each send.
+#[derive(Clone)]
+struct Timed {
+    clock: Clock,
+    sent: Arc<Mutex<Vec<(i64, DateTime<Utc>)>>>,
+}
+
+impl Sender for Timed {
+    async fn send(&self, out: &Outgoing) -> std::result::Result<i32, SendError> {
+        self.sent
+            .lock()
+            .unwrap()
+            .push((out.chat_id, self.clock.now()));
+        Ok(1)
+    }
+}
+
+/// The real alarm (tokio-cron-scheduler) wakes the engine for a due time on the day
+/// Berlin moves to summer time: 08:00 CEST on 2026-03-29 is 06:00 UTC (07:00 UTC the day
+/// before). The process clock starts a few seconds before; the message goes once, within
+/// a second of its instant, and never again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alarm_fires_once_at_a_due_time_on_a_daylight_saving_day() {
+    let due = Utc.with_ymd_and_hms(2026, 3, 29, 6, 0, 0).unwrap();
+    let start = due - chrono::Duration::seconds(4);
+    let dir = tempfile::tempdir().unwrap();
+    let store = library(dir.path());
+    store.put_subscription(&group(-1, None, start)).unwrap();
+    let config = config(
+        "[schedule]\ntimezone = \"Europe/Berlin\"\ndaily_at = \"08:00\"\ndays = \"everyday\"\n",
+    );
+    let clock = Clock::starting_at(start);
+    let sender = Timed {
+        clock: clock.clone(),
+        sent: Arc::default(),
+    };
+    let shutdown = CancellationToken::new();
+    let engine = Engine::new(
+        store,
+        sender.clone(),
+        config,
+        Arc::new(Calendar::built_in()),
+        clock,
+        shutdown.clone(),
+    );
+    let running = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run(Arc::new(Notify::new())).await }
+    });
+    // Four seconds to the due time, then three more to show that it does not fire again.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    shutdown.cancel();
+    running.await.unwrap();
+    let sent = sender.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let late = (sent[0].1 - due).num_milliseconds();
+    assert!(
+        (0..=1000).contains(&late),
+        "sent {late} ms after its due time"
+    );
 }

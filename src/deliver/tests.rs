@@ -587,11 +587,14 @@ async fn a_pushnow_past_its_deadline_is_dropped_at_start() {
     assert!(sender.script.sent_to().is_empty());
 }
 
+/// Each send's chat and the process clock's time of it.
+type Sends = Arc<Mutex<Vec<(i64, DateTime<Utc>)>>>;
+
 /// Records the process clock's time of each send.
 #[derive(Clone)]
 struct Timed {
     clock: Clock,
-    sent: Arc<Mutex<Vec<(i64, DateTime<Utc>)>>>,
+    sent: Sends,
 }
 
 impl Sender for Timed {

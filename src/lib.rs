@@ -28,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod deliver;
+pub mod delivery;
 pub mod edition;
 pub mod logging;
 pub mod memory;

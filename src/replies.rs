@@ -8,10 +8,9 @@ use crate::bot::access::{Refusal, Role};
 use crate::bot::command::{Audience, CommandName, Problem, SOURCE_MARK};
 use crate::calendar::DayRule;
 use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
-use crate::deliver::{PushReport, Stats};
+use crate::delivery::{PushReport, State, Stats};
 use crate::edition::{date_line, escape};
 use crate::report::{GroupRow, Month, Summary};
-use crate::store::State;
 use chrono_tz::Tz;
 
 /// Why a subscription is inactive, as stored and shown by `/status`.

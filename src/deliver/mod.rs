@@ -24,10 +24,10 @@ use tokio::sync::{Notify, Semaphore, watch};
 use crate::calendar::Calendar;
 use crate::checkin;
 use crate::config::Config;
-use crate::content::Category;
+use crate::delivery::{Delivery, PushReport, PushRequest, State, Stats, Tally};
 use crate::replies;
 use crate::schedule;
-use crate::store::{self, Delivery, PushRequest, State, Store};
+use crate::store::{self, Store};
 use crate::telegram::{Outgoing, SendError, Sender};
 
 use batch::{Batch, Todo};
@@ -42,32 +42,6 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub const MAX_CONCURRENCY: usize = 30;
 /// The longest pause between retries of a failing chat.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
-
-/// Today's figures for `/stats`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub active: usize,
-    pub inactive: usize,
-    pub sent: usize,
-    pub pending: usize,
-    pub failed: usize,
-    pub missed: usize,
-    pub items: BTreeMap<Category, usize>,
-    pub next: Option<DateTime<Utc>>,
-}
-
-/// What `/pushnow` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PushReport {
-    /// Deliveries started now.
-    pub queued: usize,
-    /// Chats that already had today's edition.
-    pub already_sent: usize,
-    /// Chats whose delivery is under way.
-    pub in_progress: usize,
-    /// True when there are no items, so nothing can be sent.
-    pub empty: bool,
-}
 
 /// The engine. Cheap to clone; all clones share one queue.
 pub struct Engine<S: Sender> {
@@ -355,7 +329,7 @@ impl<S: Sender> Engine<S> {
             let any = match logged.get(&date) {
                 Some(&any) => any,
                 None => {
-                    let any = self.inner.store.tally_on(date)? != store::Tally::default();
+                    let any = self.inner.store.tally_on(date)? != Tally::default();
                     logged.insert(date, any);
                     any
                 }

@@ -9,6 +9,7 @@ use chrono::{NaiveTime, TimeZone};
 
 use super::*;
 use crate::config::Env;
+use crate::content::Category;
 use crate::store::Subscription;
 
 /// Records what is sent; answers scripted errors per chat first.

@@ -469,12 +469,12 @@ mod tests {
             .add_item(crate::content::Category::Political, "x", None, 1, t(1, 0))
             .unwrap();
         store.edition(d(1), true).unwrap();
-        let record = crate::store::Delivery {
+        let record = crate::delivery::Delivery {
             chat_id: -5,
             date: d(1),
             due: t(1, 0),
             deadline: t(1, 2),
-            state: crate::store::State::Sent,
+            state: crate::delivery::State::Sent,
             message_id: Some(3),
             error: None,
             attempts: 1,

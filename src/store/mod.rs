@@ -17,12 +17,12 @@ use sled::transaction::{
 
 use crate::calendar::DayRule;
 use crate::content::{Category, Item, ShippedItem};
+use crate::delivery::Delivery;
 use crate::edition::{self, Edition, Rotation};
 
 mod checkins;
 mod deliveries;
 pub use checkins::{CheckIn, Member, Tap};
-pub use deliveries::{Delivery, PushRequest, State, Tally};
 
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database. sled
 /// holds about twice this in fact; 4 MiB instead of 16 took 28 MiB off the peak of a push

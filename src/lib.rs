@@ -36,4 +36,5 @@ pub mod replies;
 pub mod report;
 pub mod schedule;
 pub mod store;
+pub mod subscription;
 pub mod telegram;

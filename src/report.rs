@@ -6,9 +6,9 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::checkin::{CheckIn, Member};
 use crate::delivery::{Delivery, State};
 use crate::replies;
-use crate::store::{CheckIn, Member};
 
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

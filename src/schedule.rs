@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use crate::calendar::{Calendar, DayRule};
 use crate::config::{Config, StudyRule};
-use crate::store::Subscription;
+use crate::subscription::Subscription;
 
 /// The local date of an instant.
 pub fn local_date(now: DateTime<Utc>, tz: Tz) -> NaiveDate {

@@ -11,7 +11,8 @@ use chrono::Utc;
 use common::{Harness, PATIENCE, Setup, admin, admin_chat, group_subscription, local_time_in};
 use fakeapi::Fault;
 use mingjing::delivery::State;
-use mingjing::store::{Document, Subscription};
+use mingjing::store::Document;
+use mingjing::subscription::Subscription;
 
 /// Stops the bot, imports `subs` with `mingjing import` (as an operator would restore a
 /// backup), and starts the bot again.

@@ -7,7 +7,8 @@ use super::App;
 use crate::calendar::{Calendar, DayRule};
 use crate::replies::{self, LastDelivery, Start, StatusView};
 use crate::schedule;
-use crate::store::{self, Subscription};
+use crate::store;
+use crate::subscription::Subscription;
 
 /// The chat a command came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use chrono::{NaiveTime, TimeZone};
 use super::*;
 use crate::config::Env;
 use crate::content::Category;
-use crate::store::Subscription;
+use crate::subscription::Subscription;
 
 /// Records what is sent; answers scripted errors per chat first.
 #[derive(Clone, Default)]

@@ -5,9 +5,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use crate::replies;
+use crate::message::{Button, Buttons};
 
 /// What the button's callback data starts with; the date follows (`ck:2026-12-01`).
 const PREFIX: &str = "ck:";
@@ -30,12 +29,21 @@ pub fn parse_callback(data: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
 }
 
-/// The keyboard under `date`'s morning message, its label showing `count` check-ins.
-pub fn keyboard(date: NaiveDate, count: u32) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        replies::checkin_button(count),
-        callback_data(date),
-    )]])
+/// The button's label: `✅ 已学习`, and `✅ 已学习 · 12` once members have tapped.
+pub fn button_label(count: u32) -> String {
+    if count == 0 {
+        "✅ 已学习".to_string()
+    } else {
+        format!("✅ 已学习 · {count}")
+    }
+}
+
+/// The buttons under `date`'s morning message, the label showing `count` check-ins.
+pub fn keyboard(date: NaiveDate, count: u32) -> Buttons {
+    vec![vec![Button {
+        text: button_label(count),
+        data: callback_data(date),
+    }]]
 }
 
 /// A member's check-in for one day's message.
@@ -239,12 +247,10 @@ mod tests {
             assert_eq!(parse_callback(bad), None, "{bad}");
         }
         let k = keyboard(d("2026-12-01"), 12);
-        let button = &k.inline_keyboard[0][0];
+        let button = &k[0][0];
         assert_eq!(button.text, "✅ 已学习 · 12");
-        assert_eq!(
-            keyboard(d("2026-12-01"), 0).inline_keyboard[0][0].text,
-            "✅ 已学习"
-        );
+        assert_eq!(button.data, "ck:2026-12-01");
+        assert_eq!(keyboard(d("2026-12-01"), 0)[0][0].text, "✅ 已学习");
     }
 
     #[test]

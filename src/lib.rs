@@ -32,6 +32,7 @@ pub mod delivery;
 pub mod edition;
 pub mod logging;
 pub mod memory;
+pub mod message;
 pub mod replies;
 pub mod report;
 pub mod schedule;

@@ -10,7 +10,7 @@ use crate::calendar::DayRule;
 use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
 use crate::delivery::{PushReport, State, Stats};
 use crate::edition::{date_line, escape};
-use crate::report::{GroupRow, Month, Summary};
+use crate::report::{GroupRow, Month, Summary, percent};
 use chrono_tz::Tz;
 
 /// Why a subscription is inactive, as stored and shown by `/status`.
@@ -535,15 +535,6 @@ pub fn calendar_unknown(year: i32) -> String {
 
 // ---- check-in and records (记实) -------------------------------------------------------------
 
-/// The check-in button's label: `✅ 已学习`, and `✅ 已学习 · 12` once members have tapped.
-pub fn checkin_button(count: u32) -> String {
-    if count == 0 {
-        "✅ 已学习".to_string()
-    } else {
-        format!("✅ 已学习 · {count}")
-    }
-}
-
 /// "11月28日", for toasts.
 fn short_date(date: NaiveDate) -> String {
     date.format("%-m月%-d日").to_string()
@@ -612,25 +603,6 @@ pub fn checkin_state(private: bool, on: bool, changed: bool, global: bool) -> St
 fn month_label(month: Month) -> String {
     format!("{}年{}月", month.year(), month.month())
 }
-
-/// A rate as a percentage with one decimal: "33.3%".
-pub fn percent(rate: f64) -> String {
-    format!("{:.1}%", rate * 100.0)
-}
-
-/// The headers of the report's CSV.
-pub const CSV_NAME: &str = "姓名";
-pub const CSV_USER_ID: &str = "用户ID";
-pub const CSV_TOTAL: &str = "合计";
-pub const CSV_RATE: &str = "学习率";
-pub const CSV_DONE: &str = "✓";
-pub const CSV_GROUP: &str = "群组";
-pub const CSV_CHAT_ID: &str = "群组ID";
-pub const CSV_DAYS: &str = "投递天数";
-pub const CSV_MEMBERS: &str = "已知成员";
-pub const CSV_STUDIED: &str = "已学习成员";
-pub const CSV_CHECKINS: &str = "学习人次";
-pub const CSV_AVERAGE: &str = "平均学习率";
 
 /// `/report all` in the bot admins' part of `/help`.
 const REPORT_ALL_HELP: &str = "/report all [YYYY-MM] 各群学习记实汇总";

@@ -28,7 +28,7 @@ use crate::delivery::{Delivery, PushReport, PushRequest, State, Stats, Tally};
 use crate::replies;
 use crate::schedule;
 use crate::store::{self, Store};
-use crate::telegram::{Outgoing, SendError, Sender};
+use crate::telegram::{self, Outgoing, SendError, Sender};
 
 use batch::{Batch, Todo};
 use flusher::Flusher;
@@ -604,7 +604,7 @@ impl<S: Sender> Engine<S> {
         };
         // Normally 0; more when a message of unknown outcome is sent again.
         let count = self.inner.store.checkin_count(chat_id, date).unwrap_or(0);
-        on.then(|| checkin::keyboard(date, count))
+        on.then(|| telegram::keyboard(&checkin::keyboard(date, count)))
     }
 
     /// Moves the subscription to the supergroup's id and delivers there instead.

@@ -21,10 +21,12 @@
 //! - [`logging`]: tracing to stderr, with the token scrubbed;
 //! - [`memory`]: the allocator's set-up, and giving freed memory back.
 
+pub mod access;
 pub mod bot;
 pub mod calendar;
 pub mod checkin;
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod content;
 pub mod deliver;

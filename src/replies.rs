@@ -4,9 +4,9 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use crate::bot::access::{Refusal, Role};
-use crate::bot::command::{Audience, CommandName, Problem, SOURCE_MARK};
+use crate::access::{Refusal, Role};
 use crate::calendar::DayRule;
+use crate::command::{Audience, CommandName, Problem, SOURCE_MARK};
 use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
 use crate::delivery::{PushReport, State, Stats};
 use crate::edition::{date_line, escape};

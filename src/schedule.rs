@@ -110,7 +110,7 @@ mod tests {
             chat_id,
             title: String::new(),
             kind: "group".into(),
-            time: time.map(|s| crate::config::parse_time(s).unwrap()),
+            time: time.map(|s| crate::calendar::parse_time(s).unwrap()),
             days,
             active: true,
             reason: None,

@@ -1,5 +1,4 @@
-//! China's official working-day calendar (holidays and make-up workdays), the day rules
-//! of delivery and the time-of-day syntax, pure.
+//! China's official working days (holidays, make-up workdays), day rules and times of day, pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

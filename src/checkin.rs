@@ -1,5 +1,6 @@
-//! Check-in (记实) on morning messages, pure: the `✅ 已学习` button and its callback data,
-//! which taps count for which day, and when the button's label may be edited.
+//! Check-in (记实) on morning messages, pure: the records of taps and members, the
+//! `✅ 已学习` button and its callback data, which taps count for which day, and when the
+//! button's label may be edited.
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,5 @@
 //! Property tests of everything that reads outside input besides chat commands (those are
-//! in `src/bot/command.rs`): the config file, reminders files, holiday files and import
+//! in `src/command.rs`): the config file, reminders files, holiday files and import
 //! files. None may panic on any input, and valid input must come back as it went in.
 //!
 //! Inputs are random text, and TOML-shaped text built from each format's own tables, keys

@@ -1,10 +1,10 @@
-//! China's official working-day calendar (holidays and make-up workdays), pure.
+//! China's official working days (holidays, make-up workdays), day rules and times of day, pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -46,6 +46,21 @@ impl DayRule {
             DayRule::Everyday => "每天",
         }
     }
+}
+
+/// Parses "HH:MM" or "HH:MM:SS" (24-hour clock).
+pub fn parse_time(s: &str) -> Option<NaiveTime> {
+    let s = s.trim();
+    let parts: Vec<&str> = s.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    NaiveTime::from_hms_opt(n[0], n[1], n.get(2).copied().unwrap_or(0))
 }
 
 impl fmt::Display for DayRule {
@@ -362,6 +377,25 @@ holidays = [{ date = "2027-01-01", name = "元旦" }]
             );
             let e = Calendar::parse("x.toml", &src).unwrap_err().0;
             assert!(e[0].reason.contains("too far"), "{}", e[0]);
+        }
+    }
+
+    #[test]
+    fn times_of_day() {
+        assert_eq!(parse_time("08:00"), NaiveTime::from_hms_opt(8, 0, 0));
+        assert_eq!(parse_time("8:05:09"), NaiveTime::from_hms_opt(8, 5, 9));
+        for bad in [
+            "25:00",
+            "8点",
+            "08",
+            "08:60",
+            "08:00:00:00",
+            "",
+            ":",
+            "-1:00",
+            "+8:00",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
 }

@@ -1,12 +1,13 @@
-//! Check-in (记实) on morning messages, pure: the `✅ 已学习` button and its callback data,
-//! which taps count for which day, and when the button's label may be edited.
+//! Check-in (记实) on morning messages, pure: the records of taps and members, the
+//! `✅ 已学习` button and its callback data, which taps count for which day, and when the
+//! button's label may be edited.
 
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::replies;
+use crate::message::{Button, Buttons};
 
 /// What the button's callback data starts with; the date follows (`ck:2026-12-01`).
 const PREFIX: &str = "ck:";
@@ -29,12 +30,68 @@ pub fn parse_callback(data: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
 }
 
-/// The keyboard under `date`'s morning message, its label showing `count` check-ins.
-pub fn keyboard(date: NaiveDate, count: u32) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        replies::checkin_button(count),
-        callback_data(date),
-    )]])
+/// The button's label: `✅ 已学习`, and `✅ 已学习 · 12` once members have tapped.
+pub fn button_label(count: u32) -> String {
+    if count == 0 {
+        "✅ 已学习".to_string()
+    } else {
+        format!("✅ 已学习 · {count}")
+    }
+}
+
+/// The buttons under `date`'s morning message, the label showing `count` check-ins.
+pub fn keyboard(date: NaiveDate, count: u32) -> Buttons {
+    vec![vec![Button {
+        text: button_label(count),
+        data: callback_data(date),
+    }]]
+}
+
+/// A member's check-in for one day's message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckIn {
+    pub chat_id: i64,
+    /// The date of the morning message (not of the tap).
+    pub date: NaiveDate,
+    pub user_id: i64,
+    /// When the tap was recorded.
+    pub at: DateTime<Utc>,
+}
+
+/// A user seen in a chat (posting or tapping): the Bot API cannot list a group's members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub chat_id: i64,
+    pub user_id: i64,
+    /// The display name as last seen.
+    pub name: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+impl Member {
+    /// The two records of one member, combined: the earliest first sighting, the name of
+    /// the latest.
+    pub fn merge(self, other: Member) -> Member {
+        let (older, newer) = if other.last_seen >= self.last_seen {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        Member {
+            first_seen: older.first_seen.min(newer.first_seen),
+            ..newer
+        }
+    }
+}
+
+/// What a tap did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tap {
+    /// False when the member had already checked in for that day.
+    pub recorded: bool,
+    /// Check-ins of that chat and day, this one included.
+    pub count: u32,
 }
 
 /// Whether a tap on `date`'s button, made on local date `today`, is recorded.
@@ -191,12 +248,10 @@ mod tests {
             assert_eq!(parse_callback(bad), None, "{bad}");
         }
         let k = keyboard(d("2026-12-01"), 12);
-        let button = &k.inline_keyboard[0][0];
+        let button = &k[0][0];
         assert_eq!(button.text, "✅ 已学习 · 12");
-        assert_eq!(
-            keyboard(d("2026-12-01"), 0).inline_keyboard[0][0].text,
-            "✅ 已学习"
-        );
+        assert_eq!(button.data, "ck:2026-12-01");
+        assert_eq!(keyboard(d("2026-12-01"), 0)[0][0].text, "✅ 已学习");
     }
 
     #[test]

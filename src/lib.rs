@@ -2,39 +2,51 @@
 //!
 //! # Layout
 //!
-//! The pure core takes its inputs (and the time) as values:
+//! The pure core takes its inputs (and the time) as values; it knows no sled, teloxide or
+//! tokio, and of the shell it uses only [`config`]'s settings, handed to it:
 //! - [`content`]: categories, items, the shipped library in `reminders/`;
-//! - [`calendar`]: China's official working days;
+//! - [`calendar`]: China's official working days, the day rules, times of day;
 //! - [`edition`]: rotation and rendering of the daily edition;
-//! - [`schedule`]: delivery days, due instants, the study rule;
-//! - [`checkin`]: the `✅ 已学习` button, which taps count, coalescing its label edits;
-//! - [`report`]: the monthly 记实 report and its CSV.
+//! - [`schedule`]: delivery days, due instants (the next one too), the study rule;
+//! - [`subscription`]: a chat's subscription record;
+//! - [`delivery`]: the delivery log's records and counts, the `/stats` and `/pushnow` figures;
+//! - [`checkin`]: check-in records, the `✅ 已学习` button, which taps count, its label edits;
+//! - [`report`]: the monthly 记实 report and its CSV;
+//! - [`message`]: a message's buttons as plain data;
+//! - [`command`]: a chat message parsed into a command;
+//! - [`access`]: who may run which command where;
+//! - [`replies`]: every text the bot says to users (the text catalogue, a leaf).
 //!
 //! The shell does the IO:
 //! - [`config`]: `config.toml` and the environment;
 //! - [`clock`]: the process clock (`MINGJING_NOW`), the one reader of the wall clock;
-//! - [`store`]: the sled database, the source of truth;
-//! - [`telegram`]: sending one message, error classification, token redaction;
+//! - [`store`]: the sled database, the source of truth; it persists the core's records;
+//! - [`telegram`]: sending one message, Telegram's keyboards, error classification, token
+//!   redaction;
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
-//! - [`bot`]: the Telegram bot: commands, permissions, subscriptions, the handler tree;
-//! - [`replies`]: every text the bot says to users;
+//! - [`bot`]: the Telegram bot: the handler tree, subscriptions, taps, records;
 //! - [`cli`]: the commands of the `mingjing` binary;
 //! - [`logging`]: tracing to stderr, with the token scrubbed;
 //! - [`memory`]: the allocator's set-up, and giving freed memory back.
 
+pub mod access;
 pub mod bot;
 pub mod calendar;
 pub mod checkin;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod config;
 pub mod content;
 pub mod deliver;
+pub mod delivery;
 pub mod edition;
 pub mod logging;
 pub mod memory;
+pub mod message;
 pub mod replies;
 pub mod report;
 pub mod schedule;
 pub mod store;
+pub mod subscription;
 pub mod telegram;

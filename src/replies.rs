@@ -4,14 +4,13 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use crate::bot::access::{Refusal, Role};
-use crate::bot::command::{Audience, CommandName, Problem, SOURCE_MARK};
+use crate::access::{Refusal, Role};
 use crate::calendar::DayRule;
+use crate::command::{Audience, CommandName, Problem, SOURCE_MARK};
 use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
-use crate::deliver::{PushReport, Stats};
+use crate::delivery::{PushReport, State, Stats};
 use crate::edition::{date_line, escape};
-use crate::report::{GroupRow, Month, Summary};
-use crate::store::State;
+use crate::report::{GroupRow, Month, Summary, percent};
 use chrono_tz::Tz;
 
 /// Why a subscription is inactive, as stored and shown by `/status`.
@@ -300,6 +299,11 @@ pub fn clock(t: NaiveTime) -> String {
     }
 }
 
+/// A local date and time, as every text shows one: "2026年12月7日 星期一 08:00".
+fn date_time(at: NaiveDateTime) -> String {
+    format!("{} {}", date_line(at.date()), clock(at.time()))
+}
+
 /// A subscription's time or day rule, marked when it follows the config's default.
 pub fn time_label(own: Option<NaiveTime>, default: NaiveTime) -> String {
     match own {
@@ -327,7 +331,7 @@ pub struct Start {
 fn next_line(next: Option<NaiveDateTime>, today: NaiveDate) -> String {
     match next {
         Some(at) if at.date() == today => format!("下次投递：今天 {}", clock(at.time())),
-        Some(at) => format!("下次投递：{} {}", date_line(at.date()), clock(at.time())),
+        Some(at) => format!("下次投递：{}", date_time(at)),
         None => "下次投递：一年内没有投递日。".to_string(),
     }
 }
@@ -412,7 +416,7 @@ pub struct LastDelivery {
 }
 
 fn last_delivery(d: &LastDelivery) -> String {
-    let when = format!("{} {}", date_line(d.due.date()), clock(d.due.time()));
+    let when = date_time(d.due);
     let what = match d.state {
         State::Sent => "已送达".to_string(),
         State::Pending => "发送中".to_string(),
@@ -494,10 +498,10 @@ pub fn stats(s: &Stats, tz: Tz) -> String {
         .collect();
     out += &format!("条目：{}\n", items.join("，"));
     out += &match s.next {
-        Some(t) => format!(
-            "下次投递：{}",
-            t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")
-        ),
+        Some(t) => {
+            let t = t.with_timezone(&tz).naive_local();
+            format!("下次投递：{}", date_time(t))
+        }
         None => "下次投递：暂无（没有有效订阅）".to_string(),
     };
     out
@@ -525,7 +529,10 @@ pub fn delivery_failures(failures: &[(i64, String)], deactivated: usize) -> Stri
 }
 
 pub fn edition_has_no_items(date: NaiveDate) -> String {
-    format!("⚠️ {date} 的提醒未发送：内容库中没有任何条目。请用 /add 添加内容。")
+    format!(
+        "⚠️ {} 的提醒未发送：内容库中没有任何条目。请用 /add 添加内容。",
+        date_line(date)
+    )
 }
 
 pub fn calendar_unknown(year: i32) -> String {
@@ -536,26 +543,12 @@ pub fn calendar_unknown(year: i32) -> String {
 
 // ---- check-in and records (记实) -------------------------------------------------------------
 
-/// The check-in button's label: `✅ 已学习`, and `✅ 已学习 · 12` once members have tapped.
-pub fn checkin_button(count: u32) -> String {
-    if count == 0 {
-        "✅ 已学习".to_string()
-    } else {
-        format!("✅ 已学习 · {count}")
-    }
-}
-
-/// "11月28日", for toasts.
-fn short_date(date: NaiveDate) -> String {
-    date.format("%-m月%-d日").to_string()
-}
-
 /// The toast for a tap that was recorded; `today`: on today's message.
 pub fn tap_recorded(date: NaiveDate, today: bool) -> String {
     if today {
         "已记录".to_string()
     } else {
-        format!("已记录（{}）", short_date(date))
+        format!("已记录（{}）", date_line(date))
     }
 }
 
@@ -564,14 +557,14 @@ pub fn tap_repeated(date: NaiveDate, today: bool) -> String {
     if today {
         "今天已经记录过了".to_string()
     } else {
-        format!("{}已经记录过了", short_date(date))
+        format!("{}已经记录过了", date_line(date))
     }
 }
 
 pub fn tap_too_late(date: NaiveDate) -> String {
     format!(
         "{}的消息已超过 {} 天，不再记录。",
-        short_date(date),
+        date_line(date),
         crate::checkin::LATE_DAYS
     )
 }
@@ -613,25 +606,6 @@ pub fn checkin_state(private: bool, on: bool, changed: bool, global: bool) -> St
 fn month_label(month: Month) -> String {
     format!("{}年{}月", month.year(), month.month())
 }
-
-/// A rate as a percentage with one decimal: "33.3%".
-pub fn percent(rate: f64) -> String {
-    format!("{:.1}%", rate * 100.0)
-}
-
-/// The headers of the report's CSV.
-pub const CSV_NAME: &str = "姓名";
-pub const CSV_USER_ID: &str = "用户ID";
-pub const CSV_TOTAL: &str = "合计";
-pub const CSV_RATE: &str = "学习率";
-pub const CSV_DONE: &str = "✓";
-pub const CSV_GROUP: &str = "群组";
-pub const CSV_CHAT_ID: &str = "群组ID";
-pub const CSV_DAYS: &str = "投递天数";
-pub const CSV_MEMBERS: &str = "已知成员";
-pub const CSV_STUDIED: &str = "已学习成员";
-pub const CSV_CHECKINS: &str = "学习人次";
-pub const CSV_AVERAGE: &str = "平均学习率";
 
 /// `/report all` in the bot admins' part of `/help`.
 const REPORT_ALL_HELP: &str = "/report all [YYYY-MM] 各群学习记实汇总";
@@ -838,6 +812,28 @@ mod tests {
             s.ends_with("最近投递：2026年11月30日 星期一 08:00，失败：Forbidden: &lt;kicked&gt;"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn dates_are_written_one_way() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let line = "2026年12月7日 星期一";
+        let stats_next = Stats {
+            next: Some(Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap()),
+            ..Stats::default()
+        };
+        let texts = [
+            stats(&stats_next, chrono_tz::Asia::Shanghai),
+            edition_has_no_items(day),
+            tap_recorded(day, false),
+            tap_repeated(day, false),
+            tap_too_late(day),
+        ];
+        for text in texts {
+            assert!(text.contains(line), "{text}");
+        }
+        let s = stats(&stats_next, chrono_tz::Asia::Shanghai);
+        assert!(s.ends_with("下次投递：2026年12月7日 星期一 08:00"), "{s}");
     }
 
     #[test]

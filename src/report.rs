@@ -6,8 +6,27 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::replies;
-use crate::store::{CheckIn, Delivery, Member, State};
+use crate::checkin::{CheckIn, Member};
+use crate::delivery::{Delivery, State};
+
+/// A rate as a percentage with one decimal: "33.3%".
+pub fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+/// The headers of the report's CSV (the CSV is user-visible text kept beside its layout).
+const CSV_NAME: &str = "姓名";
+const CSV_USER_ID: &str = "用户ID";
+const CSV_TOTAL: &str = "合计";
+const CSV_RATE: &str = "学习率";
+const CSV_DONE: &str = "✓";
+const CSV_GROUP: &str = "群组";
+const CSV_CHAT_ID: &str = "群组ID";
+const CSV_DAYS: &str = "投递天数";
+const CSV_MEMBERS: &str = "已知成员";
+const CSV_STUDIED: &str = "已学习成员";
+const CSV_CHECKINS: &str = "学习人次";
+const CSV_AVERAGE: &str = "平均学习率";
 
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -218,26 +237,23 @@ impl ChatReport {
     /// a line of totals per day.
     pub fn csv(&self) -> Vec<u8> {
         let mut lines = Vec::with_capacity(self.rows.len() + 2);
-        let mut header = vec![
-            replies::CSV_NAME.to_string(),
-            replies::CSV_USER_ID.to_string(),
-        ];
+        let mut header = vec![CSV_NAME.to_string(), CSV_USER_ID.to_string()];
         header.extend(self.days.iter().map(|d| d.format("%Y-%m-%d").to_string()));
-        header.push(replies::CSV_TOTAL.to_string());
-        header.push(replies::CSV_RATE.to_string());
+        header.push(CSV_TOTAL.to_string());
+        header.push(CSV_RATE.to_string());
         lines.push(header);
         let rate = |n: usize| {
             if self.days.is_empty() {
                 String::new()
             } else {
-                replies::percent(n as f64 / self.days.len() as f64)
+                percent(n as f64 / self.days.len() as f64)
             }
         };
         for row in &self.rows {
             let mut line = vec![row.name.clone(), row.user_id.to_string()];
             line.extend(row.marks.iter().map(|m| {
                 if *m {
-                    replies::CSV_DONE.to_string()
+                    CSV_DONE.to_string()
                 } else {
                     String::new()
                 }
@@ -246,14 +262,14 @@ impl ChatReport {
             line.push(rate(row.total()));
             lines.push(line);
         }
-        let mut totals = vec![replies::CSV_TOTAL.to_string(), String::new()];
+        let mut totals = vec![CSV_TOTAL.to_string(), String::new()];
         totals.extend(
             (0..self.days.len())
                 .map(|i| self.rows.iter().filter(|r| r.marks[i]).count().to_string()),
         );
         let summary = self.summary();
         totals.push(summary.checkins.to_string());
-        totals.push(summary.rate().map(replies::percent).unwrap_or_default());
+        totals.push(summary.rate().map(percent).unwrap_or_default());
         lines.push(totals);
         csv(&lines)
     }
@@ -271,13 +287,13 @@ pub struct GroupRow {
 pub fn overview_csv(rows: &[GroupRow]) -> Vec<u8> {
     let mut lines = vec![
         [
-            replies::CSV_GROUP,
-            replies::CSV_CHAT_ID,
-            replies::CSV_DAYS,
-            replies::CSV_MEMBERS,
-            replies::CSV_STUDIED,
-            replies::CSV_CHECKINS,
-            replies::CSV_AVERAGE,
+            CSV_GROUP,
+            CSV_CHAT_ID,
+            CSV_DAYS,
+            CSV_MEMBERS,
+            CSV_STUDIED,
+            CSV_CHECKINS,
+            CSV_AVERAGE,
         ]
         .map(str::to_string)
         .to_vec(),
@@ -291,7 +307,7 @@ pub fn overview_csv(rows: &[GroupRow]) -> Vec<u8> {
             s.members.to_string(),
             s.studied.to_string(),
             s.checkins.to_string(),
-            s.rate().map(replies::percent).unwrap_or_default(),
+            s.rate().map(percent).unwrap_or_default(),
         ]);
     }
     csv(&lines)

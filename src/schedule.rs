@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use crate::calendar::{Calendar, DayRule};
 use crate::config::{Config, StudyRule};
-use crate::store::Subscription;
+use crate::subscription::Subscription;
 
 /// The local date of an instant.
 pub fn local_date(now: DateTime<Utc>, tz: Tz) -> NaiveDate {
@@ -50,6 +50,27 @@ pub fn due_on(
     calendar
         .is_delivery_day(days, date)
         .then(|| due_instant(date, time, config.timezone))
+}
+
+/// The next delivery of a subscription with `rule` (from [`rule_of`]): the first due instant
+/// at or after `from`, on a delivery day that `served` does not say already had its
+/// delivery, looking up to a year ahead; `None` when there is none. These are the
+/// engine's instants, daylight-saving changes included. A due time that passed before
+/// `from` is not shown: the engine puts off a delivery of a subscription made or changed
+/// after it, and one due before is sent (or caught up) at once.
+pub fn next_due(
+    rule: (NaiveTime, DayRule),
+    from: DateTime<Utc>,
+    served: impl Fn(NaiveDate) -> bool,
+    config: &Config,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
+    local_date(from, config.timezone)
+        .iter_days()
+        .take(367)
+        .filter(|d| !served(*d))
+        .filter_map(|d| due_on(rule, d, config, calendar))
+        .find(|at| *at >= from)
 }
 
 /// The first delivery after `now` of any of `rules` (the distinct rules of the active
@@ -110,7 +131,7 @@ mod tests {
             chat_id,
             title: String::new(),
             kind: "group".into(),
-            time: time.map(|s| crate::config::parse_time(s).unwrap()),
+            time: time.map(|s| crate::calendar::parse_time(s).unwrap()),
             days,
             active: true,
             reason: None,
@@ -193,6 +214,126 @@ mod tests {
             Some(Utc.with_ymd_and_hms(2026, 10, 8, 0, 0, 0).unwrap())
         );
         assert_eq!(next_due_of_rules(&HashSet::new(), now, &cfg, &cal), None);
+    }
+
+    #[test]
+    fn the_next_delivery_of_one_subscription() {
+        let (sh, berlin) = (
+            config(""),
+            config("[schedule]\ntimezone = \"Europe/Berlin\"\n"),
+        );
+        let cal = Calendar::built_in();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let utc = |mo, d, h, m| Utc.with_ymd_and_hms(2026, mo, d, h, m, 0).unwrap();
+        let (w, e) = (DayRule::Workdays, DayRule::Everyday);
+        // (config, rule, from, the local date already served, the next delivery)
+        let cases = [
+            // Monday 2026-11-30 in Shanghai (UTC+8), 08:00 workdays.
+            (
+                &sh,
+                (t(8, 0), w),
+                utc(11, 29, 23, 59),
+                None,
+                Some(utc(11, 30, 0, 0)),
+            ),
+            (
+                &sh,
+                (t(8, 0), w),
+                utc(11, 30, 0, 0),
+                None,
+                Some(utc(11, 30, 0, 0)),
+            ),
+            (
+                &sh,
+                (t(8, 0), w),
+                utc(11, 30, 0, 1),
+                None,
+                Some(utc(12, 1, 0, 0)),
+            ),
+            // Served today: the next delivery day, not today, even before today's time.
+            (
+                &sh,
+                (t(8, 0), w),
+                utc(11, 29, 23, 0),
+                Some("2026-11-30"),
+                Some(utc(12, 1, 0, 0)),
+            ),
+            // Friday evening: workdays go on Monday, everyday on Saturday.
+            (
+                &sh,
+                (t(8, 0), w),
+                utc(12, 4, 12, 0),
+                None,
+                Some(utc(12, 7, 0, 0)),
+            ),
+            (
+                &sh,
+                (t(8, 0), e),
+                utc(12, 4, 12, 0),
+                None,
+                Some(utc(12, 5, 0, 0)),
+            ),
+            // Friday served, asked on Friday morning: Monday.
+            (
+                &sh,
+                (t(8, 0), w),
+                utc(12, 4, 1, 0),
+                Some("2026-12-04"),
+                Some(utc(12, 7, 0, 0)),
+            ),
+            // 国庆节: from 2026-09-30 evening to the first workday after, 2026-10-08.
+            (
+                &sh,
+                (t(8, 0), w),
+                utc(9, 30, 12, 0),
+                None,
+                Some(utc(10, 8, 0, 0)),
+            ),
+            // Berlin, Sunday 2026-03-29, the spring change: 08:00 is CEST (06:00 UTC), not
+            // CET (07:00 UTC) as the Saturday before.
+            (
+                &berlin,
+                (t(8, 0), e),
+                utc(3, 28, 12, 0),
+                None,
+                Some(utc(3, 29, 6, 0)),
+            ),
+            (
+                &berlin,
+                (t(8, 0), e),
+                utc(3, 28, 6, 30),
+                None,
+                Some(utc(3, 28, 7, 0)),
+            ),
+            // 02:30 does not exist that day: it is sent at 03:30 CEST (01:30 UTC), so at 03:00
+            // local (01:00 UTC) it is still ahead, today.
+            (
+                &berlin,
+                (t(2, 30), e),
+                utc(3, 29, 1, 0),
+                None,
+                Some(utc(3, 29, 1, 30)),
+            ),
+            (
+                &berlin,
+                (t(2, 30), e),
+                utc(3, 29, 1, 31),
+                None,
+                Some(utc(3, 30, 0, 30)),
+            ),
+            (
+                &berlin,
+                (t(2, 30), e),
+                utc(3, 29, 1, 0),
+                Some("2026-03-29"),
+                Some(utc(3, 30, 0, 30)),
+            ),
+        ];
+        for (cfg, rule, from, served, want) in cases {
+            let served = served.map(d);
+            let got = next_due(rule, from, |day| Some(day) == served, cfg, &cal);
+            assert_eq!(got, want, "{rule:?} from {from} served {served:?}");
+        }
     }
 
     #[test]

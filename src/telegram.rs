@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, ParseMode};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
 use teloxide::{ApiError, RequestError};
 
 use crate::config::{Config, Token};
+use crate::message::Buttons;
 
 /// A message to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,14 @@ pub struct Outgoing {
     pub keyboard: Option<InlineKeyboardMarkup>,
     /// Send with `allow_paid_broadcast`.
     pub paid: bool,
+}
+
+/// Telegram's inline keyboard of `buttons`: callback buttons, row by row.
+pub fn keyboard(buttons: &Buttons) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(buttons.iter().map(|row| {
+        row.iter()
+            .map(|b| InlineKeyboardButton::callback(b.text.clone(), b.data.clone()))
+    }))
 }
 
 /// Why a send failed, in the terms the delivery engine acts on.
@@ -150,6 +159,24 @@ pub fn describe(e: &RequestError, token: &Token) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Button;
+
+    #[test]
+    fn buttons_become_callback_buttons_row_by_row() {
+        let b = |t: &str| Button {
+            text: t.into(),
+            data: format!("d:{t}"),
+        };
+        let k = keyboard(&vec![vec![b("a"), b("b")], vec![b("c")]]);
+        let want = InlineKeyboardMarkup::new([
+            vec![
+                InlineKeyboardButton::callback("a", "d:a"),
+                InlineKeyboardButton::callback("b", "d:b"),
+            ],
+            vec![InlineKeyboardButton::callback("c", "d:c")],
+        ]);
+        assert_eq!(k, want);
+    }
 
     #[test]
     fn classification() {

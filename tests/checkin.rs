@@ -13,7 +13,10 @@ use common::{
 };
 use fakeapi::{ChatSpec, FakeApi, Fault, Sent, UserSpec};
 use mingjing::calendar::{Calendar, DayRule};
-use mingjing::store::{CheckIn, Delivery, Document, Member, State, Subscription};
+use mingjing::checkin::{CheckIn, Member};
+use mingjing::delivery::{Delivery, State};
+use mingjing::store::Document;
+use mingjing::subscription::Subscription;
 
 fn members(n: i64) -> Vec<UserSpec> {
     (0..n)

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::{Harness, PATIENCE, Setup, admin, admin_chat, group_subscription, local_time_in};
 use fakeapi::Fault;
-use mingjing::store::{Document, State, Subscription};
+use mingjing::delivery::State;
+use mingjing::store::Document;
+use mingjing::subscription::Subscription;
 
 /// Stops the bot, imports `subs` with `mingjing import` (as an operator would restore a
 /// backup), and starts the bot again.

@@ -1,5 +1,5 @@
 //! Property tests of everything that reads outside input besides chat commands (those are
-//! in `src/bot/command.rs`): the config file, reminders files, holiday files and import
+//! in `src/command.rs`): the config file, reminders files, holiday files and import
 //! files. None may panic on any input, and valid input must come back as it went in.
 //!
 //! Inputs are random text, and TOML-shaped text built from each format's own tables, keys
@@ -14,7 +14,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use mingjing::calendar::{Calendar, DayKind, DayRule};
 use mingjing::config::{self, Config, Env};
 use mingjing::content::{self, Category, PinDate, ShippedItem};
-use mingjing::store::{Delivery, Document, State, Store, Subscription};
+use mingjing::delivery::{Delivery, State};
+use mingjing::store::{Document, Store};
+use mingjing::subscription::Subscription;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::Config as ProptestConfig;

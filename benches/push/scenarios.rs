@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use fakeapi::{ChatSpec, FakeApi, Options, UserSpec};
 use mingjing::content::{Category, Item};
-use mingjing::store::{Document, Subscription};
+use mingjing::store::Document;
+use mingjing::subscription::Subscription;
 
 /// The bot admin of every scenario (asks `/stats` and `/pushnow`).
 const ADMIN: i64 = 42;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{Chat, Me};
 
-use super::access::{self, Access, Refusal, Role, Sender};
-use super::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
 use super::subscriptions::{self, ChatInfo};
 use super::{App, library, lifecycle, outbox, reading, records, taps, with_store};
+use crate::access::{self, Access, Asker, Refusal, Role};
+use crate::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
 use crate::replies;
 
 /// The endpoint for every `message` update.
@@ -97,10 +97,10 @@ async fn answer(bot: &Bot, app: &App, msg: &Message, html: String) {
 }
 
 /// What the bot knows of the sender without asking Telegram.
-fn sender(app: &App, msg: &Message) -> Sender {
+fn sender(app: &App, msg: &Message) -> Asker {
     let as_chat = msg.sender_chat.as_ref();
     let user = msg.from.as_ref().filter(|_| as_chat.is_none());
-    Sender {
+    Asker {
         private: msg.chat.is_private(),
         bot_admin: user.is_some_and(|u| app.config.is_admin(u.id.0 as i64)),
         anonymous_admin: as_chat.is_some_and(|c| c.id == msg.chat.id),

@@ -1,7 +1,7 @@
 //! `/add`, `/list`, `/edit`, `/del`: the bot admins' changes to the items, and the replies.
 
 use super::App;
-use super::command::ItemText;
+use crate::command::ItemText;
 use crate::content::{self, Category, Item};
 use crate::replies;
 use crate::store::{self, StoreError};

@@ -1,7 +1,6 @@
 //! The Telegram bot: shared state, the handler tree, and serving updates until shutdown.
 //!
-//! - [`command`]: parsing a message into a command (pure);
-//! - [`access`]: who may run which command where (pure);
+//! It parses with [`crate::command`] and decides who may do what with [`crate::access`].
 //! - [`subscriptions`], [`library`], [`reading`]: what each command does to the store and
 //!   the reply it gets (no Telegram calls);
 //! - [`handlers`], [`lifecycle`]: the Telegram side of messages and membership changes;
@@ -10,8 +9,6 @@
 //!
 //! Every text users read is in [`crate::replies`].
 
-pub mod access;
-pub mod command;
 pub mod handlers;
 pub mod library;
 pub mod lifecycle;
@@ -38,12 +35,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::calendar::Calendar;
 use crate::clock::Clock;
+use crate::command::{Audience, CommandName};
 use crate::config::{Config, Token};
 use crate::deliver::Engine;
 use crate::replies;
 use crate::store::Store;
 use crate::telegram::{TelegramSender, describe};
-use command::{Audience, CommandName};
 
 /// Seconds a `getUpdates` long poll waits for updates.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);

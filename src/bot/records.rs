@@ -7,13 +7,14 @@ use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::Message;
 
-use super::access::{Refusal, Role};
 use super::handlers::chat_info;
 use super::subscriptions::ChatInfo;
 use super::{App, outbox, with_store};
+use crate::access::{Refusal, Role};
+use crate::delivery::State;
 use crate::replies;
 use crate::report::{ChatReport, GroupRow, Month};
-use crate::store::{self, State};
+use crate::store;
 use crate::telegram::{SendError, classify, describe};
 
 /// `/checkin [on|off]`: shows or sets whether the chat's morning messages carry the button.

@@ -1,13 +1,15 @@
 //! `/subscribe`, `/unsubscribe`, `/settime`, `/setdays`, `/status`, and the subscription
 //! changes of the group lifecycle: what they do to the store and the reply they get.
 
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveTime, Utc};
 
 use super::App;
 use crate::calendar::{Calendar, DayRule};
+use crate::config::Config;
 use crate::replies::{self, LastDelivery, Start, StatusView};
 use crate::schedule;
-use crate::store::{self, Subscription};
+use crate::store;
+use crate::subscription::Subscription;
 
 /// The chat a command came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,34 +220,30 @@ fn days_label(app: &App, sub: &Subscription) -> String {
 
 /// When the subscription's next delivery is, as of now.
 fn start(app: &App, sub: &Subscription) -> store::Result<Start> {
-    let (time, days) = schedule::rule_of(sub, &app.config);
-    let now = app.local_now();
-    let had_today = app.store.delivery(now.date(), sub.chat_id)?.is_some();
-    Ok(start_of(&app.calendar, days, time, now, had_today))
+    let rule = schedule::rule_of(sub, &app.config);
+    let now = app.now();
+    let had_today = app.store.delivery(app.today(), sub.chat_id)?.is_some();
+    Ok(start_of(rule, now, had_today, &app.config, &app.calendar))
 }
 
-/// When a subscription made or changed at local time `now` gets its next delivery. The
+/// When a subscription with `rule`, made or changed at `now`, gets its next delivery. The
 /// delivery engine puts off a delivery whose due time passed before the change; and no chat
-/// gets a day's edition twice (`had_today`).
+/// gets a day's edition twice (`had_today`: today's delivery is already in the log).
 pub fn start_of(
-    calendar: &Calendar,
-    days: DayRule,
-    time: NaiveTime,
-    now: NaiveDateTime,
+    rule: (NaiveTime, DayRule),
+    now: DateTime<Utc>,
     had_today: bool,
+    config: &Config,
+    calendar: &Calendar,
 ) -> Start {
-    let today = now.date();
-    let delivers_today = calendar.is_delivery_day(days, today) && !had_today;
-    let next = today
-        .iter_days()
-        .take(367)
-        .filter(|d| calendar.is_delivery_day(days, *d))
-        .filter(|d| *d != today || delivers_today)
-        .map(|d| d.and_time(time))
-        .find(|at| *at >= now);
+    let tz = config.timezone;
+    let today = schedule::local_date(now, tz);
+    let served = |date| had_today && date == today;
+    let next = schedule::next_due(rule, now, served, config, calendar);
+    let due_today = schedule::due_on(rule, today, config, calendar);
     Start {
-        passed_today: delivers_today && now > today.and_time(time),
-        next,
+        passed_today: !had_today && due_today.is_some_and(|at| now > at),
+        next: next.map(|at| at.with_timezone(&tz).naive_local()),
         today,
     }
 }
@@ -253,9 +251,10 @@ pub fn start_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, Env};
+    use crate::config::Env;
+    use crate::delivery::{Delivery, State};
     use crate::store::Store;
-    use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
     /// Monday 2026-11-30 09:00 in Shanghai: after the default 08:00.
     fn monday_nine() -> DateTime<Utc> {
@@ -312,6 +311,36 @@ mod tests {
         assert_eq!(again.subscribed_by, 9);
     }
 
+    #[test]
+    fn status_shows_the_next_delivery_day_once_today_is_served() {
+        fn monday_seven() -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(2026, 11, 29, 23, 0, 0).unwrap()
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path());
+        app.clock.set(monday_seven());
+        subscribe(&app, &chat("支部"), 7, None).unwrap();
+        let s = status(&app, &chat("支部")).unwrap();
+        assert!(s.contains("下次投递：今天 08:00"), "{s}");
+        let due = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        app.store
+            .put_deliveries(&[Delivery {
+                chat_id: -5,
+                date: today,
+                due,
+                deadline: due + chrono::Duration::hours(2),
+                state: State::Sent,
+                message_id: Some(1),
+                error: None,
+                attempts: 1,
+                updated_at: monday_seven(),
+            }])
+            .unwrap();
+        let s = status(&app, &chat("支部")).unwrap();
+        assert!(s.contains("下次投递：2026年12月1日 星期二 08:00"), "{s}");
+    }
+
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
     }
@@ -320,39 +349,68 @@ mod tests {
         NaiveTime::from_hms_opt(8, 0, 0).unwrap()
     }
 
+    /// The start of a subscription with `time` and `days`, made at local time `now` in `tz`.
+    fn start_in(tz: &str, time: NaiveTime, days: DayRule, now: &str, had_today: bool) -> Start {
+        let toml = format!("[schedule]\ntimezone = \"{tz}\"\n");
+        let config =
+            Config::parse("t.toml", &toml, std::path::Path::new(""), &Env::default()).unwrap();
+        let now = config
+            .timezone
+            .from_local_datetime(&at(now))
+            .single()
+            .unwrap()
+            .with_timezone(&Utc);
+        start_of((time, days), now, had_today, &config, &Calendar::built_in())
+    }
+
+    fn start_at(days: DayRule, now: &str, had_today: bool) -> Start {
+        start_in("Asia/Shanghai", eight(), days, now, had_today)
+    }
+
     #[test]
     fn a_subscription_after_todays_time_starts_with_the_next_delivery_day() {
-        let cal = Calendar::built_in();
         let w = DayRule::Workdays;
         // Monday 2026-11-30, before, at and after 08:00.
-        let before = start_of(&cal, w, eight(), at("2026-11-30 07:59"), false);
+        let before = start_at(w, "2026-11-30 07:59", false);
         assert!(!before.passed_today);
         assert_eq!(before.next, Some(at("2026-11-30 08:00")));
-        let on_time = start_of(&cal, w, eight(), at("2026-11-30 08:00"), false);
+        let on_time = start_at(w, "2026-11-30 08:00", false);
         assert!(!on_time.passed_today);
-        let after = start_of(&cal, w, eight(), at("2026-11-30 08:01"), false);
+        let after = start_at(w, "2026-11-30 08:01", false);
         assert!(after.passed_today);
         assert_eq!(after.next, Some(at("2026-12-01 08:00")));
         // Already delivered today: tomorrow, and nothing "passed".
-        let had = start_of(&cal, w, eight(), at("2026-11-30 07:00"), true);
+        let had = start_at(w, "2026-11-30 07:00", true);
         assert!(!had.passed_today);
         assert_eq!(had.next, Some(at("2026-12-01 08:00")));
         // Friday evening: workdays go on Monday, everyday on Saturday.
-        let friday = at("2026-12-04 20:00");
+        let friday = "2026-12-04 20:00";
         assert_eq!(
-            start_of(&cal, w, eight(), friday, false).next,
+            start_at(w, friday, false).next,
             Some(at("2026-12-07 08:00"))
         );
         assert_eq!(
-            start_of(&cal, DayRule::Everyday, eight(), friday, false).next,
+            start_at(DayRule::Everyday, friday, false).next,
             Some(at("2026-12-05 08:00"))
         );
         // A Saturday is no delivery day under workdays: nothing "passed" today.
-        let saturday = start_of(&cal, w, eight(), at("2026-12-05 09:00"), false);
+        let saturday = start_at(w, "2026-12-05 09:00", false);
         assert!(!saturday.passed_today);
         assert_eq!(
             saturday.next.map(|n| n.date()),
             NaiveDate::from_ymd_opt(2026, 12, 7)
         );
+        // Berlin on the morning of the spring change (2026-03-29): 02:30 does not exist and
+        // is sent at 03:30 summer time, still ahead at 03:00.
+        let half_past_two = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+        let spring = start_in(
+            "Europe/Berlin",
+            half_past_two,
+            DayRule::Everyday,
+            "2026-03-29 03:00",
+            false,
+        );
+        assert!(!spring.passed_today);
+        assert_eq!(spring.next, Some(at("2026-03-29 03:30")));
     }
 }

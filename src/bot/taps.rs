@@ -15,7 +15,7 @@ use teloxide::{ApiError, RequestError};
 use super::{App, with_store};
 use crate::checkin::{self, EDIT_INTERVAL, Edited, Label, Step, Window};
 use crate::replies;
-use crate::telegram::describe;
+use crate::telegram::{self, describe};
 
 /// The labels whose edits are under way, by (chat, message). An entry lives while its
 /// message is being tapped and for [`EDIT_INTERVAL`] after its last edit.
@@ -130,7 +130,7 @@ async fn edit(bot: &Bot, app: &App, key: (i64, i32), date: NaiveDate, count: u32
     let (chat_id, message_id) = key;
     let edited = bot
         .edit_message_reply_markup(ChatId(chat_id), MessageId(message_id))
-        .reply_markup(checkin::keyboard(date, count))
+        .reply_markup(telegram::keyboard(&checkin::keyboard(date, count)))
         .await;
     match edited {
         Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Edited::Shown(count),

@@ -21,10 +21,10 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Engine, Job, Result, new_record};
+use crate::delivery::{Delivery, PushRequest, State};
 use crate::memory;
 use crate::replies;
 use crate::schedule;
-use crate::store::{Delivery, PushRequest, State};
 use crate::telegram::Sender;
 
 /// Deliveries a batch marks pending and queues at a time.

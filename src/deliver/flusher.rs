@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use crate::store::{Delivery, Store};
+use crate::delivery::Delivery;
+use crate::store::Store;
 
 /// The longest a record waits for the records of sends still in flight before its flush.
 /// Small beside a send to Telegram (tens of milliseconds), large beside one to a local

@@ -27,11 +27,11 @@ use crate::calendar::Calendar;
 use crate::checkin;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::content::Category;
+use crate::delivery::{Delivery, PushReport, PushRequest, State, Stats, Tally};
 use crate::replies;
 use crate::schedule;
-use crate::store::{self, Delivery, PushRequest, State, Store};
-use crate::telegram::{Outgoing, SendError, Sender};
+use crate::store::{self, Store};
+use crate::telegram::{self, Outgoing, SendError, Sender};
 
 use alarm::Alarm;
 use batch::{Batch, Todo};
@@ -43,32 +43,6 @@ use plan::Plan;
 pub const MAX_CONCURRENCY: usize = 30;
 /// The longest pause between retries of a failing chat.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
-
-/// Today's figures for `/stats`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub active: usize,
-    pub inactive: usize,
-    pub sent: usize,
-    pub pending: usize,
-    pub failed: usize,
-    pub missed: usize,
-    pub items: BTreeMap<Category, usize>,
-    pub next: Option<DateTime<Utc>>,
-}
-
-/// What `/pushnow` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PushReport {
-    /// Deliveries started now.
-    pub queued: usize,
-    /// Chats that already had today's edition.
-    pub already_sent: usize,
-    /// Chats whose delivery is under way.
-    pub in_progress: usize,
-    /// True when there are no items, so nothing can be sent.
-    pub empty: bool,
-}
 
 /// The engine. Cheap to clone; all clones share one queue.
 pub struct Engine<S: Sender> {
@@ -367,7 +341,7 @@ impl<S: Sender> Engine<S> {
             let any = match logged.get(&date) {
                 Some(&any) => any,
                 None => {
-                    let any = self.inner.store.tally_on(date)? != store::Tally::default();
+                    let any = self.inner.store.tally_on(date)? != Tally::default();
                     logged.insert(date, any);
                     any
                 }
@@ -642,7 +616,7 @@ impl<S: Sender> Engine<S> {
         };
         // Normally 0; more when a message of unknown outcome is sent again.
         let count = self.inner.store.checkin_count(chat_id, date).unwrap_or(0);
-        on.then(|| checkin::keyboard(date, count))
+        on.then(|| telegram::keyboard(&checkin::keyboard(date, count)))
     }
 
     /// Moves the subscription to the supergroup's id and delivers there instead.

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use crate::calendar::{Calendar, DayRule};
 use crate::config::Config;
 use crate::schedule;
-use crate::store::Subscription;
+use crate::subscription::Subscription;
 
 /// A delivery time and day rule, the config's defaults filled in.
 pub type Rule = (NaiveTime, DayRule);

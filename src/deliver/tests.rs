@@ -9,7 +9,8 @@ use chrono::{NaiveTime, TimeZone};
 
 use super::*;
 use crate::config::Env;
-use crate::store::Subscription;
+use crate::content::Category;
+use crate::subscription::Subscription;
 
 /// Records what is sent; answers scripted errors per chat first.
 #[derive(Clone, Default)]

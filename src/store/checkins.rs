@@ -5,56 +5,9 @@
 //! group's records move with it to its supergroup.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{Result, Store, chat_key, date_key, decode, encode};
-
-/// A member's check-in for one day's message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckIn {
-    pub chat_id: i64,
-    /// The date of the morning message (not of the tap).
-    pub date: NaiveDate,
-    pub user_id: i64,
-    /// When the tap was recorded.
-    pub at: DateTime<Utc>,
-}
-
-/// A user seen in a chat (posting or tapping): the Bot API cannot list a group's members.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    pub chat_id: i64,
-    pub user_id: i64,
-    /// The display name as last seen.
-    pub name: String,
-    pub first_seen: DateTime<Utc>,
-    pub last_seen: DateTime<Utc>,
-}
-
-impl Member {
-    /// The two records of one member, combined: the earliest first sighting, the name of
-    /// the latest.
-    pub fn merge(self, other: Member) -> Member {
-        let (older, newer) = if other.last_seen >= self.last_seen {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        Member {
-            first_seen: older.first_seen.min(newer.first_seen),
-            ..newer
-        }
-    }
-}
-
-/// What a tap did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tap {
-    /// False when the member had already checked in for that day.
-    pub recorded: bool,
-    /// Check-ins of that chat and day, this one included.
-    pub count: u32,
-}
+use crate::checkin::{CheckIn, Member, Tap};
 
 /// How stale a member's "last seen" may get before a message rewrites it.
 const SEEN_PRECISION: chrono::Duration = chrono::Duration::hours(1);
@@ -469,12 +422,12 @@ mod tests {
             .add_item(crate::content::Category::Political, "x", None, 1, t(1, 0))
             .unwrap();
         store.edition(d(1), true).unwrap();
-        let record = crate::store::Delivery {
+        let record = crate::delivery::Delivery {
             chat_id: -5,
             date: d(1),
             due: t(1, 0),
             deadline: t(1, 2),
-            state: crate::store::State::Sent,
+            state: crate::delivery::State::Sent,
             message_id: Some(3),
             error: None,
             attempts: 1,

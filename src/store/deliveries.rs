@@ -8,97 +8,28 @@
 use std::collections::HashMap;
 use std::sync::MutexGuard;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Deserialize;
 
 use super::{Result, Store, chat_key, date_key, decode, encode};
+use crate::delivery::{Delivery, PushRequest, State, Tally};
 
 /// Set once the pending index holds every pending record (databases written before the
 /// index get it built at their first resume).
 const PENDING_INDEXED: &str = "pending-indexed";
 
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    /// Marked before sending; not known to be sent. A restart resumes it.
-    Pending,
-    Sent,
-    /// Given up: the chat is gone, Telegram refused the message, or retries ran out.
-    Failed,
-    /// Not made in time (the bot was down past the deadline).
-    Missed,
-}
-
-impl State {
-    /// Whether nothing more will be done about it (except by `/pushnow` for missed ones).
-    pub fn is_final(self) -> bool {
-        self != State::Pending
-    }
-}
-
-/// How many deliveries of a date are in each state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
-    pub pending: usize,
-    pub sent: usize,
-    pub failed: usize,
-    pub missed: usize,
-}
-
-/// One chat's delivery of one day's edition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delivery {
-    pub chat_id: i64,
-    pub date: NaiveDate,
-    pub due: DateTime<Utc>,
-    /// After this the delivery is not attempted any more.
-    pub deadline: DateTime<Utc>,
-    pub state: State,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(default)]
-    pub attempts: u32,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A `/pushnow` under way, kept until every chat it serves has been handled, so that a
-/// restart finishes it: its deliveries are marked pending a part at a time, not all at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushRequest {
-    pub date: NaiveDate,
-    /// When it was asked for: a record written since then was written by this push.
-    pub at: DateTime<Utc>,
-    pub deadline: DateTime<Utc>,
-}
-
-impl PushRequest {
-    fn key(&self) -> String {
-        format!(
-            "push:{}/{:020}",
-            date_key(self.date),
-            self.at.timestamp_micros()
-        )
-    }
+/// The storage key of a `/pushnow` request.
+fn push_key(push: &PushRequest) -> String {
+    format!(
+        "push:{}/{:020}",
+        date_key(push.date),
+        push.at.timestamp_micros()
+    )
 }
 
 /// The per-date counts of records by state, for the dates asked about so far.
 #[derive(Debug, Default)]
 pub struct Tallies(HashMap<NaiveDate, Tally>);
-
-impl Tally {
-    fn count(&mut self, state: State, by: isize) {
-        let n = match state {
-            State::Pending => &mut self.pending,
-            State::Sent => &mut self.sent,
-            State::Failed => &mut self.failed,
-            State::Missed => &mut self.missed,
-        };
-        *n = n.saturating_add_signed(by);
-    }
-}
 
 /// Only the state of a record, read without decoding the rest.
 fn state_of(bytes: &[u8]) -> Result<State> {
@@ -256,7 +187,7 @@ impl Store {
 
     /// Records a `/pushnow` durably before any of its deliveries is marked.
     pub fn put_push(&self, push: &PushRequest) -> Result<()> {
-        self.meta.insert(push.key(), encode(push))?;
+        self.meta.insert(push_key(push), encode(push))?;
         self.flush()
     }
 
@@ -272,7 +203,7 @@ impl Store {
     /// Forgets a finished `/pushnow`. Not flushed: if the removal is lost, the push is
     /// taken up again at the next start and finds every chat handled.
     pub fn remove_push(&self, push: &PushRequest) -> Result<()> {
-        self.meta.remove(push.key())?;
+        self.meta.remove(push_key(push))?;
         Ok(())
     }
 
@@ -299,7 +230,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     fn record(date: NaiveDate, chat_id: i64, state: State) -> Delivery {
         let t = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;
 use sled::transaction::{
@@ -15,14 +15,14 @@ use sled::transaction::{
     TransactionalTree,
 };
 
-use crate::calendar::DayRule;
+use crate::checkin::{CheckIn, Member};
 use crate::content::{Category, Item, ShippedItem};
+use crate::delivery::Delivery;
 use crate::edition::{self, Edition, Rotation};
+use crate::subscription::Subscription;
 
 mod checkins;
 mod deliveries;
-pub use checkins::{CheckIn, Member, Tap};
-pub use deliveries::{Delivery, PushRequest, State, Tally};
 
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database. sled
 /// holds about twice this in fact; 4 MiB instead of 16 took 28 MiB off the peak of a push
@@ -47,37 +47,6 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
-
-/// A chat's subscription.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Subscription {
-    pub chat_id: i64,
-    #[serde(default)]
-    pub title: String,
-    /// "private", "group", "supergroup" or "channel".
-    #[serde(default)]
-    pub kind: String,
-    /// Its own delivery time; `None` follows `schedule.daily_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<NaiveTime>,
-    /// Its own day rule; `None` follows `schedule.days`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub days: Option<DayRule>,
-    pub active: bool,
-    /// Why it is inactive (unsubscribed, kicked, blocked, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    pub subscribed_by: i64,
-    pub subscribed_at: DateTime<Utc>,
-    pub changed_at: DateTime<Utc>,
-    /// Whether morning messages carry the check-in button in this chat.
-    #[serde(default = "yes")]
-    pub checkin: bool,
-}
-
-fn yes() -> bool {
-    true
-}
 
 /// What a sync of the shipped library changed.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -657,7 +626,8 @@ pub fn count_by_category(items: &[Item]) -> BTreeMap<Category, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use crate::calendar::DayRule;
+    use chrono::{NaiveTime, TimeZone};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()

@@ -413,8 +413,8 @@ pub fn group_subscription(
     chat_id: i64,
     time: chrono::NaiveTime,
     changed_at: chrono::DateTime<chrono::Utc>,
-) -> mingjing::store::Subscription {
-    mingjing::store::Subscription {
+) -> mingjing::subscription::Subscription {
+    mingjing::subscription::Subscription {
         chat_id,
         title: format!("测试群{chat_id}"),
         kind: "group".into(),

@@ -1,10 +1,10 @@
 //! Who may run which command where: the rules of SPEC §7, pure.
 
-use super::command::Audience;
+use crate::command::Audience;
 
-/// What the bot knows about whoever sent a command, before asking Telegram.
+/// What the bot knows about whoever sent a command (the asker), before asking Telegram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sender {
+pub struct Asker {
     /// The command came in a private chat (the sender is that chat's only user).
     pub private: bool,
     /// The sender's user id is in `config.admins`.
@@ -38,7 +38,7 @@ pub enum Access {
 }
 
 /// Decides who may run a command of `audience`.
-pub fn check(audience: Audience, sender: Sender) -> Access {
+pub fn check(audience: Audience, sender: Asker) -> Access {
     match audience {
         Audience::Anyone => Access::Allowed,
         Audience::BotAdmin if !sender.private => Access::Refused(Refusal::PrivateOnly),
@@ -77,30 +77,30 @@ mod tests {
 
     #[test]
     fn rules_of_the_contract() {
-        let member = Sender {
+        let member = Asker {
             private: false,
             bot_admin: false,
             anonymous_admin: false,
             as_other_chat: false,
         };
-        let private = Sender {
+        let private = Asker {
             private: true,
             ..member
         };
-        let bot_admin_in_group = Sender {
+        let bot_admin_in_group = Asker {
             bot_admin: true,
             ..member
         };
-        let bot_admin_in_private = Sender {
+        let bot_admin_in_private = Asker {
             private: true,
             bot_admin: true,
             ..member
         };
-        let anonymous = Sender {
+        let anonymous = Asker {
             anonymous_admin: true,
             ..member
         };
-        let channel = Sender {
+        let channel = Asker {
             as_other_chat: true,
             ..member
         };

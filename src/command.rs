@@ -6,8 +6,7 @@
 
 use chrono::NaiveTime;
 
-use crate::calendar::DayRule;
-use crate::config::parse_time;
+use crate::calendar::{DayRule, parse_time};
 use crate::content::Category;
 use crate::report::Month;
 

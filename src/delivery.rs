@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::Category;
+use crate::message::Address;
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,6 +38,13 @@ pub struct Tally {
 }
 
 impl Tally {
+    pub fn add(&mut self, other: &Tally) {
+        self.pending += other.pending;
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.missed += other.missed;
+    }
+
     pub(crate) fn count(&mut self, state: State, by: isize) {
         let n = match state {
             State::Pending => &mut self.pending,
@@ -48,22 +56,155 @@ impl Tally {
     }
 }
 
-/// One chat's delivery of one day's edition.
+/// A kind of scheduled message. Every kind goes through the one engine with the same
+/// guarantees; adding one means a rule that yields its due deliveries, a renderer and
+/// this name in the log.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// The morning message (纪律明镜·天天照); its key is the date.
+    #[default]
+    Edition,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 1] = [Kind::Edition];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Edition => "edition",
+        }
+    }
+}
+
+/// Which delivery a record is: (kind, key, address), filed under the local date it is due
+/// on (the log is kept, counted and pruned by date).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot {
+    pub date: NaiveDate,
+    pub kind: Kind,
+    /// What is delivered, within its kind: the date of an edition.
+    pub key: String,
+    pub to: Address,
+}
+
+impl Slot {
+    /// The morning edition of `date` to `to`.
+    pub fn edition(date: NaiveDate, to: Address) -> Slot {
+        Slot {
+            date,
+            kind: Kind::Edition,
+            key: date.to_string(),
+            to,
+        }
+    }
+}
+
+/// One delivery and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Written")]
 pub struct Delivery {
-    pub chat_id: i64,
+    pub kind: Kind,
+    pub key: String,
+    pub to: Address,
     pub date: NaiveDate,
     pub due: DateTime<Utc>,
     /// After this the delivery is not attempted any more.
     pub deadline: DateTime<Utc>,
     pub state: State,
+    /// The channel's id of the message sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<i32>,
+    pub message_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(default)]
     pub attempts: u32,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Delivery {
+    /// A new pending record for `slot`.
+    pub fn pending(
+        slot: Slot,
+        due: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Delivery {
+        Delivery {
+            kind: slot.kind,
+            key: slot.key,
+            to: slot.to,
+            date: slot.date,
+            due,
+            deadline,
+            state: State::Pending,
+            message_id: None,
+            error: None,
+            attempts: 0,
+            updated_at: now,
+        }
+    }
+
+    pub fn slot(&self) -> Slot {
+        Slot {
+            date: self.date,
+            kind: self.kind,
+            key: self.key.clone(),
+            to: self.to,
+        }
+    }
+}
+
+/// A record as written by any version: the first (format 1, until 2026-12) knew only the
+/// morning edition and wrote `chat_id` for a Telegram chat and no kind or key.
+#[derive(Deserialize)]
+struct Written {
+    #[serde(default)]
+    kind: Kind,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    to: Option<Address>,
+    #[serde(default)]
+    chat_id: Option<i64>,
+    date: NaiveDate,
+    due: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    state: State,
+    #[serde(default)]
+    message_id: Option<i64>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    attempts: u32,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<Written> for Delivery {
+    type Error = &'static str;
+
+    fn try_from(w: Written) -> Result<Delivery, &'static str> {
+        let to = match (w.to, w.chat_id) {
+            (Some(to), _) => to,
+            (None, Some(chat_id)) => Address::telegram(chat_id),
+            (None, None) => return Err("a delivery needs `to` (or `chat_id`)"),
+        };
+        Ok(Delivery {
+            kind: w.kind,
+            key: w.key.unwrap_or_else(|| w.date.to_string()),
+            to,
+            date: w.date,
+            due: w.due,
+            deadline: w.deadline,
+            state: w.state,
+            message_id: w.message_id,
+            error: w.error,
+            attempts: w.attempts,
+            updated_at: w.updated_at,
+        })
+    }
 }
 
 /// A `/pushnow` under way, kept until every chat it serves has been handled, so that a
@@ -85,6 +226,8 @@ pub struct Stats {
     pub pending: usize,
     pub failed: usize,
     pub missed: usize,
+    /// Today's records of each kind by state (the figures above are their sums).
+    pub kinds: BTreeMap<Kind, Tally>,
     pub items: BTreeMap<Category, usize>,
     pub next: Option<DateTime<Utc>>,
 }

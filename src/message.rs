@@ -9,3 +9,85 @@ pub struct Button {
 
 /// Rows of buttons under a message.
 pub type Buttons = Vec<Vec<Button>>;
+
+/// A channel the bot sends through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Telegram,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Telegram => "telegram",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Channel> {
+        [Channel::Telegram].into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Where a message goes: a channel and the id of a chat (or robot) in it, written
+/// `telegram:-100123`. A Telegram chat and a robot never share an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Address {
+    pub channel: Channel,
+    pub id: i64,
+}
+
+impl Address {
+    pub fn telegram(chat_id: i64) -> Address {
+        Address {
+            channel: Channel::Telegram,
+            id: chat_id,
+        }
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.channel.as_str(), self.id)
+    }
+}
+
+impl std::str::FromStr for Address {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Address, String> {
+        let bad = || format!("not an address: {s:?} (expected e.g. telegram:-100123)");
+        let (channel, id) = s.split_once(':').ok_or_else(bad)?;
+        Ok(Address {
+            channel: Channel::parse(channel).ok_or_else(bad)?,
+            id: id.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_read_back_as_written() {
+        let a = Address::telegram(-100123);
+        assert_eq!(a.to_string(), "telegram:-100123");
+        assert_eq!("telegram:-100123".parse::<Address>(), Ok(a));
+        for bad in ["", "telegram", "telegram:x", "wechat:1", "-100123"] {
+            assert!(bad.parse::<Address>().is_err(), "{bad}");
+        }
+    }
+}

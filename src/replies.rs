@@ -8,7 +8,7 @@ use crate::access::{Refusal, Role};
 use crate::calendar::DayRule;
 use crate::command::{Audience, CommandName, Problem, SOURCE_MARK};
 use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
-use crate::delivery::{PushReport, State, Stats};
+use crate::delivery::{Kind, PushReport, State, Stats};
 use crate::edition::{date_line, escape};
 use crate::report::{GroupRow, Month, Summary, percent};
 use chrono_tz::Tz;
@@ -492,6 +492,16 @@ pub fn stats(s: &Stats, tz: Tz) -> String {
         "今日：已送达 {}，待投递 {}，失败 {}，错过 {}\n",
         s.sent, s.pending, s.failed, s.missed
     );
+    for (kind, t) in &s.kinds {
+        out += &format!(
+            "　{}：已送达 {}，待投递 {}，失败 {}，错过 {}\n",
+            kind_name(*kind),
+            t.sent,
+            t.pending,
+            t.failed,
+            t.missed
+        );
+    }
     let items: Vec<String> = Category::ALL
         .iter()
         .map(|c| format!("{} {}", c.name(), s.items.get(c).copied().unwrap_or(0)))
@@ -505,6 +515,13 @@ pub fn stats(s: &Stats, tz: Tz) -> String {
         None => "下次投递：暂无（没有有效订阅）".to_string(),
     };
     out
+}
+
+/// A kind of delivery as `/stats` names it.
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Edition => "每日提醒",
+    }
 }
 
 /// The most failed chats listed in one summary.

@@ -356,7 +356,9 @@ mod tests {
 
     fn delivery(date: NaiveDate, state: State) -> Delivery {
         Delivery {
-            chat_id: -5,
+            kind: crate::delivery::Kind::Edition,
+            key: date.to_string(),
+            to: crate::message::Address::telegram(-5),
             date,
             due: at(date.month(), date.day()),
             deadline: at(date.month(), date.day()),

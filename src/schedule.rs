@@ -1,7 +1,5 @@
 //! When things are due: delivery days, due instants and the study rule, pure.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -71,25 +69,6 @@ pub fn next_due(
         .filter(|d| !served(*d))
         .filter_map(|d| due_on(rule, d, config, calendar))
         .find(|at| *at >= from)
-}
-
-/// The first delivery after `now` of any of `rules` (the distinct rules of the active
-/// subscriptions), looking up to two weeks ahead: the cost grows with the number of
-/// distinct delivery times, not with the number of chats.
-pub fn next_due_of_rules(
-    rules: &HashSet<(NaiveTime, DayRule)>,
-    now: DateTime<Utc>,
-    config: &Config,
-    calendar: &Calendar,
-) -> Option<DateTime<Utc>> {
-    let today = local_date(now, config.timezone);
-    today.iter_days().take(15).find_map(|d| {
-        rules
-            .iter()
-            .filter_map(|&rule| due_on(rule, d, config, calendar))
-            .filter(|at| *at > now)
-            .min()
-    })
 }
 
 /// Whether the morning message of `date` carries the 第一议题 line. "monday" means the first
@@ -199,21 +178,6 @@ mod tests {
         assert_eq!(dues(&subs, d("2026-10-10")).0.len(), 3);
         // A plain Sunday.
         assert_eq!(dues(&subs, d("2026-11-29")).0.len(), 1);
-    }
-
-    #[test]
-    fn next_due_skips_holidays() {
-        let cfg = config("");
-        let cal = Calendar::built_in();
-        let rules = HashSet::from([rule_of(&sub(-1, None, None), &cfg)]);
-        // Wednesday 2026-09-30 at 09:00 Shanghai: the next workday 08:00 is after 国庆节, on
-        // 2026-10-08.
-        let now = Utc.with_ymd_and_hms(2026, 9, 30, 1, 0, 0).unwrap();
-        assert_eq!(
-            next_due_of_rules(&rules, now, &cfg, &cal),
-            Some(Utc.with_ymd_and_hms(2026, 10, 8, 0, 0, 0).unwrap())
-        );
-        assert_eq!(next_due_of_rules(&HashSet::new(), now, &cfg, &cal), None);
     }
 
     #[test]

@@ -1,7 +1,6 @@
-//! The Telegram side of sending: the client, one outgoing message, error classification,
-//! and keeping the token out of every error text.
+//! The Telegram channel: the client, the engine's sending port over the Bot API, error
+//! classification, Telegram's keyboards, and keeping the token out of every error text.
 
-use std::future::Future;
 use std::time::Duration;
 
 use teloxide::payloads::SendMessageSetters;
@@ -10,18 +9,8 @@ use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseM
 use teloxide::{ApiError, RequestError};
 
 use crate::config::{Config, Token};
-use crate::message::Buttons;
-
-/// A message to send.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outgoing {
-    pub chat_id: i64,
-    /// Telegram HTML.
-    pub html: String,
-    pub keyboard: Option<InlineKeyboardMarkup>,
-    /// Send with `allow_paid_broadcast`.
-    pub paid: bool,
-}
+use crate::deliver::port::{Limits, Outgoing, SendError, Sender};
+use crate::message::{Address, Buttons, Channel};
 
 /// Telegram's inline keyboard of `buttons`: callback buttons, row by row.
 pub fn keyboard(buttons: &Buttons) -> InlineKeyboardMarkup {
@@ -29,32 +18,6 @@ pub fn keyboard(buttons: &Buttons) -> InlineKeyboardMarkup {
         row.iter()
             .map(|b| InlineKeyboardButton::callback(b.text.clone(), b.data.clone()))
     }))
-}
-
-/// Why a send failed, in the terms the delivery engine acts on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// Telegram asked to wait (429).
-    #[error("rate limited, retry after {0:?}")]
-    RetryAfter(Duration),
-    /// The group became a supergroup with this id.
-    #[error("chat migrated to {0}")]
-    Migrated(i64),
-    /// The bot was kicked or blocked, or the chat no longer exists: do not try again.
-    #[error("chat is gone: {0}")]
-    Gone(String),
-    /// Telegram refused this message (too long, bad markup, …): a bug or bad content.
-    #[error("message refused: {0}")]
-    Rejected(String),
-    /// Server error, timeout or network error: try again later. The message may have been
-    /// delivered when the connection dropped after the request went out.
-    #[error("temporary failure: {0}")]
-    Transient(String),
-}
-
-/// Sends one message and returns Telegram's message id. The delivery engine only needs this.
-pub trait Sender: Send + Sync + 'static {
-    fn send(&self, out: &Outgoing) -> impl Future<Output = Result<i32, SendError>> + Send;
 }
 
 /// The teloxide client for the configured token and API server.
@@ -66,7 +29,7 @@ pub fn client(config: &Config) -> Bot {
     }
 }
 
-/// [`Sender`] over the real Bot API.
+/// The sending port of the engine ([`Sender`]) over the Bot API.
 #[derive(Clone)]
 pub struct TelegramSender {
     bot: Bot,
@@ -80,10 +43,10 @@ impl TelegramSender {
 }
 
 impl Sender for TelegramSender {
-    async fn send(&self, out: &Outgoing) -> Result<i32, SendError> {
+    async fn send(&self, out: &Outgoing) -> Result<Option<i64>, SendError> {
         let mut req = self
             .bot
-            .send_message(ChatId(out.chat_id), out.html.clone())
+            .send_message(ChatId(out.to.id), out.html.clone())
             .parse_mode(ParseMode::Html)
             .link_preview_options(teloxide::types::LinkPreviewOptions {
                 is_disabled: true,
@@ -92,24 +55,41 @@ impl Sender for TelegramSender {
                 prefer_large_media: false,
                 show_above_text: false,
             });
-        if let Some(k) = &out.keyboard {
-            req = req.reply_markup(k.clone());
+        if !out.buttons.is_empty() {
+            req = req.reply_markup(keyboard(&out.buttons));
         }
         if out.paid {
             req = req.allow_paid_broadcast(true);
         }
         match req.await {
-            Ok(m) => Ok(m.id.0),
+            Ok(m) => Ok(Some(i64::from(m.id.0))),
             Err(e) => Err(classify(&e, &self.token)),
         }
+    }
+
+    fn limits(&self, _channel: Channel, per_second: u32) -> Limits {
+        Limits {
+            per_second,
+            per_address: per_chat,
+        }
+    }
+}
+
+/// Telegram's limit per chat: 20 messages a minute to a group (negative id), one a second
+/// to a private chat.
+fn per_chat(to: &Address) -> (usize, Duration) {
+    if to.id < 0 {
+        (20, Duration::from_secs(60))
+    } else {
+        (1, Duration::from_secs(1))
     }
 }
 
 /// Maps a teloxide error to what the engine should do about it.
 pub fn classify(e: &RequestError, token: &Token) -> SendError {
     match e {
-        RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
-        RequestError::MigrateToChatId(id) => SendError::Migrated(id.0),
+        RequestError::RetryAfter(s) => SendError::RateLimited(s.duration()),
+        RequestError::MigrateToChatId(id) => SendError::Moved(Address::telegram(id.0)),
         RequestError::Api(api) => {
             let text = match api {
                 ApiError::Unknown(raw) => raw.clone(),
@@ -132,12 +112,12 @@ pub fn classify(e: &RequestError, token: &Token) -> SendError {
                         .iter()
                         .any(|p| raw.starts_with(p)) =>
                 {
-                    SendError::Transient(text)
+                    SendError::Retryable(text)
                 }
-                _ => SendError::Rejected(text),
+                _ => SendError::Permanent(text),
             }
         }
-        other => SendError::Transient(redact(&other.to_string(), token)),
+        other => SendError::Retryable(redact(&other.to_string(), token)),
     }
 }
 
@@ -204,15 +184,15 @@ mod tests {
         for (e, want) in cases {
             let got = match classify(&e, &t) {
                 SendError::Gone(_) => "gone",
-                SendError::Rejected(_) => "rejected",
-                SendError::Transient(_) => "transient",
+                SendError::Permanent(_) => "rejected",
+                SendError::Retryable(_) => "transient",
                 other => panic!("{other:?}"),
             };
             assert_eq!(got, want, "{e}");
         }
         assert_eq!(
             classify(&RequestError::MigrateToChatId(ChatId(-1005)), &t),
-            SendError::Migrated(-1005)
+            SendError::Moved(Address::telegram(-1005))
         );
     }
 
@@ -230,13 +210,13 @@ mod tests {
         assert!(!safe.contains("VERY-SECRET-TOKEN"), "{safe}");
         let s = TelegramSender::new(bot, token.clone());
         let out = Outgoing {
-            chat_id: 1,
+            to: Address::telegram(1),
             html: "x".into(),
-            keyboard: None,
+            buttons: Vec::new(),
             paid: false,
         };
         let err = s.send(&out).await.unwrap_err();
-        assert!(matches!(err, SendError::Transient(_)));
+        assert!(matches!(err, SendError::Retryable(_)));
         assert!(!err.to_string().contains("VERY-SECRET-TOKEN"), "{err}");
     }
 }

@@ -14,7 +14,8 @@ use common::{
 use fakeapi::{ChatSpec, FakeApi, Fault, Sent, UserSpec};
 use mingjing::calendar::{Calendar, DayRule};
 use mingjing::checkin::{CheckIn, Member};
-use mingjing::delivery::{Delivery, State};
+use mingjing::delivery::{Delivery, Kind, State};
+use mingjing::message::Address;
 use mingjing::store::Document;
 use mingjing::subscription::Subscription;
 
@@ -155,7 +156,11 @@ async fn members_check_in_once_a_day_and_the_records_stay() {
         .collect();
     assert_eq!(names, vec!["党员", "支部书记", "王五", "赵六"]);
     assert_eq!(
-        store.delivery(today(), to).unwrap().unwrap().state,
+        store
+            .delivery(&common::edition(today(), to))
+            .unwrap()
+            .unwrap()
+            .state,
         State::Sent,
         "the delivery log moved too"
     );
@@ -243,7 +248,9 @@ fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 fn sent(chat_id: i64, date: NaiveDate, state: State) -> Delivery {
     let due = date.and_hms_opt(0, 0, 0).unwrap().and_utc();
     Delivery {
-        chat_id,
+        kind: Kind::Edition,
+        key: date.to_string(),
+        to: Address::telegram(chat_id),
         date,
         due,
         deadline: due,

@@ -101,9 +101,13 @@ async fn a_delivery_arrives_once_at_its_time_and_not_again_after_restart() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(h.fake.sent_to(-1001).len(), 1, "sent again after a restart");
     h.stop().await;
-    let record = h.store().delivery(common::today(), -1001).unwrap().unwrap();
+    let record = h
+        .store()
+        .delivery(&common::edition(common::today(), -1001))
+        .unwrap()
+        .unwrap();
     assert_eq!(record.state, State::Sent);
-    assert_eq!(record.message_id, Some(morning.message_id));
+    assert_eq!(record.message_id, Some(i64::from(morning.message_id)));
 }
 
 #[tokio::test]
@@ -371,10 +375,17 @@ async fn kicked_blocked_deleted_migrated_and_refused_chats() {
     );
     let today = common::today();
     assert_eq!(
-        store.delivery(today, -1004).unwrap().unwrap().state,
+        store
+            .delivery(&common::edition(today, -1004))
+            .unwrap()
+            .unwrap()
+            .state,
         State::Sent
     );
-    let refused = store.delivery(today, -6).unwrap().unwrap();
+    let refused = store
+        .delivery(&common::edition(today, -6))
+        .unwrap()
+        .unwrap();
     assert_eq!(refused.state, State::Failed);
     assert!(refused.error.unwrap().contains("too long"));
 }

@@ -14,7 +14,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use mingjing::calendar::{Calendar, DayKind, DayRule};
 use mingjing::config::{self, Config, Env};
 use mingjing::content::{self, Category, PinDate, ShippedItem};
-use mingjing::delivery::{Delivery, State};
+use mingjing::delivery::{Delivery, Kind, State};
+use mingjing::message::Address;
 use mingjing::store::{Document, Store};
 use mingjing::subscription::Subscription;
 use proptest::prelude::*;
@@ -661,7 +662,7 @@ fn delivery() -> impl Strategy<Value = Delivery> {
                 State::Failed,
                 State::Missed,
             ]),
-            proptest::option::of(any::<i32>()),
+            proptest::option::of(any::<i64>()),
             proptest::option::of(any::<String>()),
             any::<u32>(),
             instant(),
@@ -669,9 +670,13 @@ fn delivery() -> impl Strategy<Value = Delivery> {
     )
         .prop_map(
             |((chat_id, day, due, deadline), (state, message_id, error, attempts, updated_at))| {
+                let date =
+                    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(day.into());
                 Delivery {
-                    chat_id,
-                    date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(day.into()),
+                    kind: Kind::Edition,
+                    key: date.to_string(),
+                    to: Address::telegram(chat_id),
+                    date,
                     due,
                     deadline,
                     state,

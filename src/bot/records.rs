@@ -11,11 +11,13 @@ use super::handlers::chat_info;
 use super::subscriptions::ChatInfo;
 use super::{App, outbox, with_store};
 use crate::access::{Refusal, Role};
-use crate::delivery::State;
+use crate::deliver::port::SendError;
+use crate::delivery::{Kind, Slot, State};
+use crate::message::Address;
 use crate::replies;
 use crate::report::{ChatReport, GroupRow, Month};
 use crate::store;
-use crate::telegram::{SendError, classify, describe};
+use crate::telegram::{classify, describe};
 
 /// `/checkin [on|off]`: shows or sets whether the chat's morning messages carry the button.
 /// The delivery time is not touched: today's delivery is not put off.
@@ -43,7 +45,8 @@ pub fn set_checkin(app: &App, chat: &ChatInfo, on: Option<bool>) -> store::Resul
 pub fn chat_report(app: &App, chat_id: i64, month: Month) -> store::Result<ChatReport> {
     let mut deliveries = Vec::new();
     for date in month.days() {
-        deliveries.extend(app.store.delivery(date, chat_id)?);
+        let slot = Slot::edition(date, Address::telegram(chat_id));
+        deliveries.extend(app.store.delivery(&slot)?);
     }
     let checkins = app
         .store
@@ -64,10 +67,11 @@ pub fn overview(app: &App, month: Month) -> store::Result<Vec<GroupRow>> {
         .collect();
     for date in month.days() {
         for d in app.store.deliveries_on(date)? {
-            if d.state == State::Sent && d.chat_id < 0 {
+            let chat_id = d.to.id;
+            if d.kind == Kind::Edition && d.state == State::Sent && chat_id < 0 {
                 groups
-                    .entry(d.chat_id)
-                    .or_insert_with(|| (d.chat_id.to_string(), false));
+                    .entry(chat_id)
+                    .or_insert_with(|| (chat_id.to_string(), false));
             }
         }
     }

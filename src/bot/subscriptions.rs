@@ -6,6 +6,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use super::App;
 use crate::calendar::{Calendar, DayRule};
 use crate::config::Config;
+use crate::delivery::Slot;
+use crate::message::Address;
 use crate::replies::{self, LastDelivery, Start, StatusView};
 use crate::schedule;
 use crate::store;
@@ -170,11 +172,14 @@ pub fn status(app: &App, chat: &ChatInfo) -> store::Result<String> {
         view.time = time_label(app, sub);
         view.days = days_label(app, sub);
         view.next = start(app, sub)?.next;
-        view.last_delivery = app.store.last_delivery(chat.id)?.map(|d| LastDelivery {
-            due: d.due.with_timezone(&app.config.timezone).naive_local(),
-            state: d.state,
-            error: d.error,
-        });
+        view.last_delivery = app
+            .store
+            .last_delivery(Address::telegram(chat.id))?
+            .map(|d| LastDelivery {
+                due: d.due.with_timezone(&app.config.timezone).naive_local(),
+                state: d.state,
+                error: d.error,
+            });
     }
     Ok(replies::status(&view))
 }
@@ -222,7 +227,8 @@ fn days_label(app: &App, sub: &Subscription) -> String {
 fn start(app: &App, sub: &Subscription) -> store::Result<Start> {
     let rule = schedule::rule_of(sub, &app.config);
     let now = app.now();
-    let had_today = app.store.delivery(app.today(), sub.chat_id)?.is_some();
+    let slot = Slot::edition(app.today(), Address::telegram(sub.chat_id));
+    let had_today = app.store.delivery(&slot)?.is_some();
     Ok(start_of(rule, now, had_today, &app.config, &app.calendar))
 }
 
@@ -326,7 +332,9 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         app.store
             .put_deliveries(&[Delivery {
-                chat_id: -5,
+                kind: crate::delivery::Kind::Edition,
+                key: today.to_string(),
+                to: crate::message::Address::telegram(-5),
                 date: today,
                 due,
                 deadline: due + chrono::Duration::hours(2),

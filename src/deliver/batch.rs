@@ -20,12 +20,13 @@ use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Engine, Job, Result, new_record};
-use crate::delivery::{Delivery, PushRequest, State};
+use super::port::Sender;
+use super::{Engine, Job, Result};
+use crate::delivery::{Delivery, PushRequest, Slot, State};
 use crate::memory;
+use crate::message::Address;
 use crate::replies;
 use crate::schedule;
-use crate::telegram::Sender;
 
 /// Deliveries a batch marks pending and queues at a time.
 pub(super) const PART: usize = 1_000;
@@ -102,12 +103,18 @@ impl Todo {
             Todo::Due(due) => due
                 .by_ref()
                 .take(n)
-                .map(|(at, chat_id)| new_record(chat_id, date, at, at + catch_up, now))
+                .map(|(at, chat_id)| {
+                    let slot = Slot::edition(date, Address::telegram(chat_id));
+                    Delivery::pending(slot, at, at + catch_up, now)
+                })
                 .collect(),
             Todo::Push { request, chats } => chats
                 .by_ref()
                 .take(n)
-                .map(|chat_id| new_record(chat_id, date, request.at, request.deadline, now))
+                .map(|chat_id| {
+                    let slot = Slot::edition(date, Address::telegram(chat_id));
+                    Delivery::pending(slot, request.at, request.deadline, now)
+                })
                 .collect(),
             Todo::Pending(records) => records.by_ref().take(n).collect(),
         }
@@ -236,7 +243,7 @@ impl<S: Sender> Engine<S> {
         let store = &self.inner.store;
         if let Err(e) = store.put_deliveries(&part).and_then(|()| store.flush()) {
             for r in &part {
-                self.set_active(r.date, r.chat_id, false);
+                self.set_active(&r.slot(), false);
             }
             self.abandon(batch, taken);
             return Err(e);
@@ -264,18 +271,19 @@ impl<S: Sender> Engine<S> {
     fn select(&self, kind: Kind, part: &[Delivery]) -> Result<Vec<bool>> {
         let mut wanted: Vec<bool> = Vec::with_capacity(part.len());
         for r in part {
-            if !self.claim(r.date, r.chat_id) {
+            let slot = r.slot();
+            if !self.claim(&slot) {
                 wanted.push(false);
                 continue;
             }
-            let logged = self.inner.store.delivery(r.date, r.chat_id);
+            let logged = self.inner.store.delivery(&slot);
             let wants = logged.as_ref().is_ok_and(|l| kind.wants(l.as_ref()));
             if !wants {
-                self.set_active(r.date, r.chat_id, false);
+                self.set_active(&r.slot(), false);
             }
             if let Err(e) = logged {
                 for (r, _) in part.iter().zip(&wanted).filter(|(_, w)| **w) {
-                    self.set_active(r.date, r.chat_id, false);
+                    self.set_active(&r.slot(), false);
                 }
                 return Err(e);
             }
@@ -356,8 +364,8 @@ impl<S: Sender> Engine<S> {
     }
 
     /// Claims a delivery for this process: false if it is already queued or in flight.
-    fn claim(&self, date: NaiveDate, chat_id: i64) -> bool {
-        lock(&self.inner.active).insert((date, chat_id))
+    fn claim(&self, slot: &Slot) -> bool {
+        lock(&self.inner.active).insert(slot.clone())
     }
 
     /// Deliveries of `date` that batches have not marked yet.

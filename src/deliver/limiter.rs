@@ -1,14 +1,17 @@
-//! Telegram's send limits as sliding windows, so that the bot paces itself without waiting
-//! for 429 answers. Pure: the caller passes the time.
+//! A channel's send limits ([`Limits`]) as sliding windows, so that the bot paces itself
+//! without waiting for 429 answers. Pure: the caller passes the time.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use super::port::Limits;
+use crate::message::{Address, Channel};
+
 /// Slack added to every window: requests leave here a little before they arrive there, and
 /// arrival order jitters by a few milliseconds.
 const MARGIN: Duration = Duration::from_millis(25);
-/// Per group: 20 messages a minute.
-const GROUP_PER_MINUTE: usize = 20;
+/// The window of one address: at most `.0` sends in `.1`.
+type Rule = (usize, Duration);
 
 #[derive(Debug)]
 struct Window {
@@ -56,22 +59,16 @@ enum ChatSends {
     Many(Box<Window>),
 }
 
-/// The limit and span of a chat's window: 20 a minute for a group (negative id), 1 a
-/// second for a private chat.
-fn chat_window(chat_id: i64) -> Window {
-    if chat_id < 0 {
-        Window::new(GROUP_PER_MINUTE, Duration::from_secs(60))
-    } else {
-        Window::new(1, Duration::from_secs(1))
-    }
+fn chat_window((limit, span): Rule) -> Window {
+    Window::new(limit, span)
 }
 
 impl ChatSends {
     /// How long until one more send to this chat fits.
-    fn wait(&mut self, chat_id: i64, now: Instant) -> Duration {
+    fn wait(&mut self, rule: Rule, now: Instant) -> Duration {
         match self {
             ChatSends::One(t) => {
-                let w = chat_window(chat_id);
+                let w = chat_window(rule);
                 if w.limit > 1 {
                     Duration::ZERO
                 } else {
@@ -82,11 +79,11 @@ impl ChatSends {
         }
     }
 
-    fn count(&mut self, chat_id: i64, now: Instant) {
+    fn count(&mut self, rule: Rule, now: Instant) {
         match self {
             ChatSends::One(t) => {
                 let t = *t;
-                let mut w = chat_window(chat_id);
+                let mut w = chat_window(rule);
                 if now.duration_since(t) >= w.span {
                     *self = ChatSends::One(now);
                 } else {
@@ -100,9 +97,9 @@ impl ChatSends {
     }
 
     /// Forgets sends older than the window; false when none is left.
-    fn forget_before(&mut self, chat_id: i64, now: Instant) -> bool {
+    fn forget_before(&mut self, rule: Rule, now: Instant) -> bool {
         let only = match self {
-            ChatSends::One(t) => return now.duration_since(*t) < chat_window(chat_id).span,
+            ChatSends::One(t) => return now.duration_since(*t) < chat_window(rule).span,
             ChatSends::Many(w) => {
                 w.forget_before(now);
                 match w.sent.len() {
@@ -117,9 +114,11 @@ impl ChatSends {
     }
 }
 
-/// The overall window and one window per chat.
+/// The overall window of one channel and one window per address.
 #[derive(Debug)]
 pub struct Limiter {
+    channel: Channel,
+    limits: Limits,
     overall: Window,
     chats: HashMap<i64, ChatSends>,
     last_sweep: Option<Instant>,
@@ -137,21 +136,31 @@ pub enum Admit {
 }
 
 impl Limiter {
-    /// `per_second` overall; 20 a minute per group (negative id), 1 a second per private chat.
-    pub fn new(per_second: u32) -> Limiter {
+    pub fn new(channel: Channel, limits: Limits) -> Limiter {
         Limiter {
-            overall: Window::new(per_second as usize, Duration::from_secs(1)),
+            channel,
+            limits,
+            overall: Window::new(limits.per_second as usize, Duration::from_secs(1)),
             chats: HashMap::new(),
             last_sweep: None,
         }
     }
 
-    /// Admits a send to `chat_id` at `now`, counting it, or says how long to wait.
-    pub fn admit(&mut self, chat_id: i64, now: Instant) -> Admit {
+    fn rule(&self, id: i64) -> Rule {
+        (self.limits.per_address)(&Address {
+            channel: self.channel,
+            id,
+        })
+    }
+
+    /// Admits a send to `to` (an address of this channel) at `now`, counting it, or says
+    /// how long to wait.
+    pub fn admit(&mut self, to: Address, now: Instant) -> Admit {
         self.sweep(now);
+        let (chat_id, rule) = (to.id, self.rule(to.id));
         let mut chat = self.chats.get_mut(&chat_id);
         if let Some(sends) = chat.as_deref_mut() {
-            let wait = sends.wait(chat_id, now);
+            let wait = sends.wait(rule, now);
             if !wait.is_zero() {
                 return Admit::Chat(wait);
             }
@@ -161,7 +170,7 @@ impl Limiter {
             return Admit::Overall(wait);
         }
         match chat {
-            Some(sends) => sends.count(chat_id, now),
+            Some(sends) => sends.count(rule, now),
             None => {
                 self.chats.insert(chat_id, ChatSends::One(now));
             }
@@ -177,8 +186,10 @@ impl Limiter {
             .last_sweep
             .is_none_or(|t| now.duration_since(t) > Duration::from_secs(60));
         if due {
-            self.chats
-                .retain(|&chat_id, sends| sends.forget_before(chat_id, now));
+            let (channel, per_address) = (self.channel, self.limits.per_address);
+            self.chats.retain(|&id, sends| {
+                sends.forget_before(per_address(&Address { channel, id }), now)
+            });
             self.last_sweep = Some(now);
         }
     }
@@ -188,6 +199,28 @@ impl Limiter {
 mod tests {
     use super::*;
 
+    /// Telegram's rules: 20 a minute per group (negative id), 1 a second per private chat.
+    fn limiter(per_second: u32) -> Limiter {
+        fn per_address(to: &Address) -> Rule {
+            if to.id < 0 {
+                (20, Duration::from_secs(60))
+            } else {
+                (1, Duration::from_secs(1))
+            }
+        }
+        let limits = Limits {
+            per_second,
+            per_address,
+        };
+        Limiter::new(Channel::Telegram, limits)
+    }
+
+    impl Limiter {
+        fn admit_chat(&mut self, chat_id: i64, now: Instant) -> Admit {
+            self.admit(Address::telegram(chat_id), now)
+        }
+    }
+
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
     }
@@ -195,41 +228,41 @@ mod tests {
     #[test]
     fn overall_rate_is_a_sliding_second() {
         let t0 = Instant::now();
-        let mut l = Limiter::new(30);
+        let mut l = limiter(30);
         for i in 0..30 {
-            assert_eq!(l.admit(-(i + 1), t0), Admit::Now);
+            assert_eq!(l.admit_chat(-(i + 1), t0), Admit::Now);
         }
-        match l.admit(-100, t0 + ms(500)) {
+        match l.admit_chat(-100, t0 + ms(500)) {
             Admit::Overall(w) => assert_eq!(w, ms(525)),
             other => panic!("{other:?}"),
         }
-        assert_eq!(l.admit(-100, t0 + ms(1025)), Admit::Now);
+        assert_eq!(l.admit_chat(-100, t0 + ms(1025)), Admit::Now);
     }
 
     #[test]
     fn twenty_a_minute_per_group_one_a_second_per_private_chat() {
         let t0 = Instant::now();
-        let mut l = Limiter::new(1000);
+        let mut l = limiter(1000);
         for i in 0..20 {
-            assert_eq!(l.admit(-5, t0 + ms(i * 100)), Admit::Now);
+            assert_eq!(l.admit_chat(-5, t0 + ms(i * 100)), Admit::Now);
         }
-        assert!(matches!(l.admit(-5, t0 + ms(2000)), Admit::Chat(w) if w == ms(58_025)));
-        assert_eq!(l.admit(-6, t0 + ms(2000)), Admit::Now);
-        assert_eq!(l.admit(7, t0), Admit::Now);
-        assert!(matches!(l.admit(7, t0 + ms(500)), Admit::Chat(_)));
-        assert_eq!(l.admit(7, t0 + ms(1025)), Admit::Now);
+        assert!(matches!(l.admit_chat(-5, t0 + ms(2000)), Admit::Chat(w) if w == ms(58_025)));
+        assert_eq!(l.admit_chat(-6, t0 + ms(2000)), Admit::Now);
+        assert_eq!(l.admit_chat(7, t0), Admit::Now);
+        assert!(matches!(l.admit_chat(7, t0 + ms(500)), Admit::Chat(_)));
+        assert_eq!(l.admit_chat(7, t0 + ms(1025)), Admit::Now);
     }
 
     #[test]
     fn no_one_second_window_ever_holds_more_than_the_limit() {
         // Drive the limiter as the engine does and check every window of the outcome.
         let t0 = Instant::now();
-        let mut l = Limiter::new(30);
+        let mut l = limiter(30);
         let mut sent = Vec::new();
         let mut now = t0;
         let mut chat = 0;
         while sent.len() < 300 {
-            match l.admit(-1 - chat, now) {
+            match l.admit_chat(-1 - chat, now) {
                 Admit::Now => {
                     sent.push(now);
                     chat += 1;
@@ -256,12 +289,12 @@ mod tests {
             steps in proptest::collection::vec((-3i64..3, 0u64..1500), 1..400)
         ) {
             let t0 = Instant::now();
-            let mut l = Limiter::new(5);
+            let mut l = limiter(5);
             let mut now = t0;
             let mut sent: Vec<(i64, Instant)> = Vec::new();
             for (chat, pause) in steps {
                 now += ms(pause);
-                if l.admit(chat, now) == Admit::Now {
+                if l.admit_chat(chat, now) == Admit::Now {
                     sent.push((chat, now));
                 }
             }
@@ -285,11 +318,11 @@ mod tests {
     #[test]
     fn quiet_chats_are_forgotten() {
         let t0 = Instant::now();
-        let mut l = Limiter::new(1000);
+        let mut l = limiter(1000);
         for i in 0..100 {
-            l.admit(i, t0);
+            l.admit_chat(i, t0);
         }
-        l.admit(1, t0 + Duration::from_secs(120));
+        l.admit_chat(1, t0 + Duration::from_secs(120));
         assert!(l.chats.len() <= 2, "{}", l.chats.len());
     }
 }

@@ -1,5 +1,7 @@
-//! The delivery engine: plans each day's deliveries, sends them within Telegram's limits,
-//! retries, records every outcome in the delivery log, and resumes after a restart.
+//! The delivery engine: one engine for every kind of scheduled message. It plans each
+//! day's deliveries, sends them through the sending port ([`port`]) within each channel's
+//! limits, retries, records every outcome in the delivery log, and resumes after a restart.
+//! A delivery is (kind, key, address); the dispatch loop knows no kind ([`kinds`] renders).
 //!
 //! Guarantees (SPEC §6): a delivery is recorded `pending` (and flushed) before it is sent
 //! and `sent` (flushed by group commit) before its send slot is released, so after a kill
@@ -9,8 +11,12 @@
 mod alarm;
 mod batch;
 mod flusher;
+mod kinds;
 pub mod limiter;
 mod plan;
+pub mod port;
+mod send;
+mod stats;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -19,25 +25,24 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use teloxide::types::InlineKeyboardMarkup;
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::calendar::Calendar;
-use crate::checkin;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::delivery::{Delivery, PushReport, PushRequest, State, Stats, Tally};
+use crate::delivery::{Delivery, PushReport, PushRequest, Slot, State, Tally};
+use crate::message::{Address, Channel};
 use crate::replies;
 use crate::schedule;
 use crate::store::{self, Store};
-use crate::telegram::{self, Outgoing, SendError, Sender};
 
 use alarm::Alarm;
 use batch::{Batch, Todo};
 use flusher::Flusher;
 use limiter::{Admit, Limiter};
 use plan::Plan;
+use port::{Outgoing, Sender};
 
 /// Sends in flight at once; also the most messages a kill can leave sent but unrecorded.
 pub const MAX_CONCURRENCY: usize = 30;
@@ -67,10 +72,11 @@ struct Inner<S> {
     wake: Notify,
     seq: AtomicU64,
     /// Deliveries queued or in flight in this process.
-    active: Mutex<HashSet<(NaiveDate, i64)>>,
+    active: Mutex<HashSet<Slot>>,
     /// Batches not over yet.
     batches: Mutex<Vec<Arc<Batch>>>,
-    limiter: Mutex<Limiter>,
+    /// One limiter per channel, made at its first send.
+    limiters: Mutex<HashMap<Channel, Limiter>>,
     permits: Arc<Semaphore>,
     concurrency: usize,
     flusher: Flusher,
@@ -128,7 +134,6 @@ impl<S: Sender> Engine<S> {
         shutdown: CancellationToken,
     ) -> Engine<S> {
         let concurrency = (config.max_per_second as usize).clamp(1, MAX_CONCURRENCY);
-        let limiter = Limiter::new(config.max_per_second);
         let permits = Arc::new(Semaphore::new(concurrency));
         let taken = permits.clone();
         let in_flight = Arc::new(move || concurrency.saturating_sub(taken.available_permits()));
@@ -145,7 +150,7 @@ impl<S: Sender> Engine<S> {
                 seq: AtomicU64::new(0),
                 active: Mutex::new(HashSet::new()),
                 batches: Mutex::new(Vec::new()),
-                limiter: Mutex::new(limiter),
+                limiters: Mutex::new(HashMap::new()),
                 permits,
                 concurrency,
                 plan: Mutex::new(Plan::stale()),
@@ -335,7 +340,8 @@ impl<S: Sender> Engine<S> {
         // and 100,000 lookups that find nothing are skipped.
         let mut logged: HashMap<NaiveDate, bool> = HashMap::new();
         for (at, date, chat_id) in due {
-            if self.is_active(date, chat_id) {
+            let slot = Slot::edition(date, Address::telegram(chat_id));
+            if self.is_active(&slot) {
                 continue;
             }
             let any = match logged.get(&date) {
@@ -346,11 +352,11 @@ impl<S: Sender> Engine<S> {
                     any
                 }
             };
-            if any && self.inner.store.delivery(date, chat_id)?.is_some() {
+            if any && self.inner.store.delivery(&slot)?.is_some() {
                 continue;
             }
             if now > at + catch_up {
-                let mut record = new_record(chat_id, date, at, at + catch_up, now);
+                let mut record = Delivery::pending(slot, at, at + catch_up, now);
                 record.state = State::Missed;
                 missed.push(record);
             } else {
@@ -376,10 +382,7 @@ impl<S: Sender> Engine<S> {
         let mut by_date: BTreeMap<NaiveDate, Vec<Delivery>> = BTreeMap::new();
         let mut closed = Vec::new();
         for mut record in self.inner.store.pending_deliveries()? {
-            let subscribed = self
-                .lock_plan()
-                .get(record.chat_id)
-                .is_some_and(|s| s.active);
+            let subscribed = self.lock_plan().get(record.to.id).is_some_and(|s| s.active);
             if now > record.deadline {
                 record.state = if record.attempts > 0 {
                     State::Failed
@@ -437,11 +440,12 @@ impl<S: Sender> Engine<S> {
         let mut report = PushReport::default();
         let mut chats = Vec::new();
         for chat_id in self.active_chats() {
-            if self.is_active(today, chat_id) {
+            let slot = Slot::edition(today, Address::telegram(chat_id));
+            if self.is_active(&slot) {
                 report.in_progress += 1;
                 continue;
             }
-            match self.inner.store.delivery(today, chat_id)? {
+            match self.inner.store.delivery(&slot)? {
                 Some(r) if r.state == State::Sent => report.already_sent += 1,
                 _ => chats.push(chat_id),
             }
@@ -466,12 +470,12 @@ impl<S: Sender> Engine<S> {
         Ok(report)
     }
 
-    fn is_active(&self, date: NaiveDate, chat_id: i64) -> bool {
+    fn is_active(&self, slot: &Slot) -> bool {
         self.inner
             .active
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(&(date, chat_id))
+            .contains(slot)
     }
 
     fn enqueue(&self, job: Job, ready: Instant) {
@@ -522,12 +526,7 @@ impl<S: Sender> Engine<S> {
                 self.finish(job, state, None).await;
                 continue;
             }
-            let admit = self
-                .inner
-                .limiter
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .admit(job.record.chat_id, Instant::now());
+            let admit = self.admit(job.record.to);
             match admit {
                 Admit::Now => {}
                 Admit::Chat(wait) => {
@@ -555,157 +554,14 @@ impl<S: Sender> Engine<S> {
         }
     }
 
-    /// One attempt; the outcome is recorded, or the job goes back to the queue.
-    async fn send(&self, mut job: Job) {
-        let chat_id = job.record.chat_id;
-        let out = Outgoing {
-            chat_id,
-            html: job.batch.html.to_string(),
-            keyboard: self.checkin_keyboard(chat_id, job.record.date),
-            paid: self.inner.config.paid_broadcast,
-        };
-        self.first_attempt(&mut job);
-        job.record.attempts += 1;
-        match self.inner.sender.send(&out).await {
-            Ok(message_id) => {
-                job.record.message_id = Some(message_id);
-                self.finish(job, State::Sent, None).await;
-            }
-            Err(SendError::RetryAfter(wait)) => {
-                tracing::warn!(chat_id, ?wait, "429 from Telegram; waiting as told");
-                self.enqueue(job, Instant::now() + wait);
-            }
-            Err(SendError::Transient(e)) => {
-                let wait = backoff(job.record.attempts);
-                let next = self.now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                tracing::warn!(chat_id, error = %e, ?wait, "send failed; will retry");
-                job.record.error = Some(e);
-                if next > job.record.deadline {
-                    self.finish(job, State::Failed, None).await;
-                } else {
-                    self.enqueue(job, Instant::now() + wait);
-                }
-            }
-            Err(SendError::Gone(reason)) => {
-                tracing::warn!(chat_id, %reason, "chat is gone; subscription deactivated");
-                self.deactivate(chat_id, &reason);
-                job.batch.note(&job.batch.deactivated, chat_id, &reason);
-                self.finish(job, State::Failed, Some(reason)).await;
-            }
-            Err(SendError::Migrated(to)) => self.migrate(job, to).await,
-            Err(SendError::Rejected(reason)) => {
-                tracing::error!(chat_id, %reason, "Telegram refused the message");
-                self.finish(job, State::Failed, Some(reason)).await;
-            }
-        }
-    }
-
-    /// The `✅ 已学习` button, when check-in is on in the config and in the chat.
-    fn checkin_keyboard(&self, chat_id: i64, date: NaiveDate) -> Option<InlineKeyboardMarkup> {
-        if !self.inner.config.checkin {
-            return None;
-        }
-        let planned = self.lock_plan().get(chat_id).map(|s| s.checkin);
-        // A chat just moved to a supergroup id may not be in the plan yet.
-        let on = match planned {
-            Some(on) => on,
-            None => match self.inner.store.subscription(chat_id) {
-                Ok(sub) => sub.is_none_or(|s| s.checkin),
-                Err(_) => true,
-            },
-        };
-        // Normally 0; more when a message of unknown outcome is sent again.
-        let count = self.inner.store.checkin_count(chat_id, date).unwrap_or(0);
-        on.then(|| telegram::keyboard(&checkin::keyboard(date, count)))
-    }
-
-    /// Moves the subscription to the supergroup's id and delivers there instead.
-    async fn migrate(&self, mut job: Job, to: i64) {
-        let from = job.record.chat_id;
-        tracing::info!(
-            from,
-            to,
-            "group upgraded to a supergroup; moving its subscription"
-        );
-        let store = &self.inner.store;
-        let moved = store.move_subscription(from, to).and_then(|_| {
-            store.remove_delivery(job.record.date, from)?;
-            job.record.chat_id = to;
-            job.record.state = State::Pending;
-            store.put_deliveries(std::slice::from_ref(&job.record))?;
-            store.flush()
-        });
-        self.lock_plan().dirty = true;
-        self.set_active(job.record.date, from, false);
-        if let Err(e) = moved {
-            tracing::error!(error = %e, "cannot move the subscription");
-            job.record.chat_id = from;
-            self.finish(job, State::Failed, Some(format!("migrated to {to}")))
-                .await;
-            return;
-        }
-        self.set_active(job.record.date, to, true);
-        self.enqueue(job, Instant::now());
-    }
-
-    fn set_active(&self, date: NaiveDate, chat_id: i64, on: bool) {
-        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
-        if on {
-            active.insert((date, chat_id));
-        } else {
-            active.remove(&(date, chat_id));
-        }
-    }
-
-    fn deactivate(&self, chat_id: i64, reason: &str) {
-        let now = self.now();
-        let changed = self.inner.store.update_subscription(chat_id, |sub| {
-            sub.active = false;
-            sub.reason = Some(reason.to_string());
-            sub.changed_at = now;
-        });
-        if let Err(e) = changed {
-            tracing::error!(chat_id, error = %e, "cannot deactivate the subscription");
-        }
-        self.lock_plan().dirty = true;
-    }
-
-    /// Records the final state durably, then releases the delivery.
-    async fn finish(&self, mut job: Job, state: State, error: Option<String>) {
-        job.record.state = state;
-        if error.is_some() {
-            job.record.error = error;
-        }
-        if state == State::Sent {
-            job.record.error = None;
-        }
-        job.record.updated_at = self.now();
-        // Group commit: written and flushed together with the records of other sends.
-        if !self.inner.flusher.commit(job.record.clone()).await {
-            tracing::error!(
-                chat_id = job.record.chat_id,
-                "a delivery record may not be durable"
-            );
-        }
-        let chat_id = job.record.chat_id;
-        if matches!(state, State::Failed | State::Missed)
-            && !job.batch.has(&job.batch.deactivated, chat_id)
-        {
-            let reason = job.record.error.clone().unwrap_or_else(|| "missed".into());
-            job.batch.note(&job.batch.failures, chat_id, &reason);
-        }
-        self.set_active(job.record.date, chat_id, false);
-        self.done(&job.batch, 1);
-    }
-
     fn tell_admins(&self, html: String) {
         let engine = self.clone();
         tokio::spawn(async move {
             for &admin in &engine.inner.config.admins {
                 let out = Outgoing {
-                    chat_id: admin,
+                    to: Address::telegram(admin),
                     html: html.clone(),
-                    keyboard: None,
+                    buttons: Vec::new(),
                     paid: false,
                 };
                 if let Err(e) = engine.inner.sender.send(&out).await {
@@ -713,48 +569,6 @@ impl<S: Sender> Engine<S> {
                 }
             }
         });
-    }
-
-    /// Today's figures.
-    pub fn stats(&self) -> Result<Stats> {
-        self.refresh_plan()?;
-        let now = self.now();
-        let mut stats = Stats::default();
-        let rules = {
-            let plan = self.lock_plan();
-            (stats.active, stats.inactive) = plan.counts();
-            plan.rules()
-        };
-        let tally = self.inner.store.tally_on(self.today())?;
-        stats.sent = tally.sent;
-        // A large push marks its deliveries pending a part at a time.
-        stats.pending = tally.pending + self.unstarted_on(self.today());
-        stats.failed = tally.failed;
-        stats.missed = tally.missed;
-        stats.items = store::count_by_category(&self.inner.store.items()?);
-        stats.next =
-            schedule::next_due_of_rules(&rules, now, &self.inner.config, &self.inner.calendar);
-        Ok(stats)
-    }
-}
-
-fn new_record(
-    chat_id: i64,
-    date: NaiveDate,
-    due: DateTime<Utc>,
-    deadline: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Delivery {
-    Delivery {
-        chat_id,
-        date,
-        due,
-        deadline,
-        state: State::Pending,
-        message_id: None,
-        error: None,
-        attempts: 0,
-        updated_at: now,
     }
 }
 

@@ -42,7 +42,7 @@ pub enum SendError {
 
 /// A channel's published send limits, which the engine keeps to without waiting for
 /// errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Messages a second over the whole channel.
     pub per_second: u32,
@@ -52,10 +52,7 @@ pub struct Limits {
 
 /// Sends one message. Returns the channel's id of the message, where it has one.
 pub trait Sender: Send + Sync + 'static {
-    fn send(
-        &self,
-        out: &Outgoing,
-    ) -> impl Future<Output = Result<Option<i64>, SendError>> + Send;
+    fn send(&self, out: &Outgoing) -> impl Future<Output = Result<Option<i64>, SendError>> + Send;
 
     /// The limits of `channel`, given the configured overall rate.
     fn limits(&self, channel: Channel, per_second: u32) -> Limits;

@@ -7,10 +7,43 @@ use std::sync::atomic::{AtomicI32, AtomicUsize};
 
 use chrono::{NaiveTime, TimeZone};
 
+use super::port::SendError;
 use super::*;
 use crate::config::Env;
 use crate::content::Category;
+use crate::delivery::Kind;
 use crate::subscription::Subscription;
+
+/// The slot of the morning edition of `date` to the Telegram chat `chat_id`.
+fn slot(date: NaiveDate, chat_id: i64) -> Slot {
+    Slot::edition(date, Address::telegram(chat_id))
+}
+
+/// A new pending record of the morning edition.
+fn new_record(
+    chat_id: i64,
+    date: NaiveDate,
+    due: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Delivery {
+    Delivery::pending(slot(date, chat_id), due, deadline, now)
+}
+
+/// Telegram's limits, for the senders of these tests.
+fn telegram_limits(per_second: u32) -> port::Limits {
+    fn per_address(to: &Address) -> (usize, Duration) {
+        if to.id < 0 {
+            (20, Duration::from_secs(60))
+        } else {
+            (1, Duration::from_secs(1))
+        }
+    }
+    port::Limits {
+        per_second,
+        per_address,
+    }
+}
 
 /// Records what is sent; answers scripted errors per chat first.
 #[derive(Clone, Default)]
@@ -26,28 +59,29 @@ impl Script {
     }
 
     fn sent_to(&self) -> Vec<i64> {
-        self.sent
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|o| o.chat_id)
-            .collect()
+        self.sent.lock().unwrap().iter().map(|o| o.to.id).collect()
     }
 }
 
 impl Sender for Script {
-    async fn send(&self, out: &Outgoing) -> std::result::Result<i32, SendError> {
+    fn limits(&self, _: Channel, per_second: u32) -> port::Limits {
+        telegram_limits(per_second)
+    }
+
+    async fn send(&self, out: &Outgoing) -> std::result::Result<Option<i64>, SendError> {
         let fault = self
             .faults
             .lock()
             .unwrap()
-            .get_mut(&out.chat_id)
+            .get_mut(&out.to.id)
             .and_then(VecDeque::pop_front);
         if let Some(e) = fault {
             return Err(e);
         }
         self.sent.lock().unwrap().push(out.clone());
-        Ok(self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+        Ok(Some(i64::from(
+            self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+        )))
     }
 }
 
@@ -159,7 +193,7 @@ impl World {
 
     fn state(&self, chat_id: i64) -> Option<State> {
         self.store
-            .delivery(day(), chat_id)
+            .delivery(&slot(day(), chat_id))
             .unwrap()
             .map(|d| d.state)
     }
@@ -178,7 +212,7 @@ async fn due_deliveries_are_sent_once_at_their_time() {
     w.engine.tick().unwrap();
     w.settle().await;
     assert_eq!(w.script.sent_to(), vec![-1]);
-    let record = w.store.delivery(day(), -1).unwrap().unwrap();
+    let record = w.store.delivery(&slot(day(), -1)).unwrap().unwrap();
     assert_eq!(record.state, State::Sent);
     assert_eq!(record.message_id, Some(1));
     assert_eq!(record.due, at(8, 0, 0));
@@ -222,7 +256,7 @@ async fn catch_up_within_the_window_and_missed_beyond_it() {
     assert_eq!(w.state(-1), Some(State::Sent));
     let yesterday = w
         .store
-        .delivery(day().pred_opt().unwrap(), -1)
+        .delivery(&slot(day().pred_opt().unwrap(), -1))
         .unwrap()
         .unwrap();
     assert_eq!(yesterday.state, State::Missed);
@@ -270,23 +304,24 @@ async fn errors_are_classified_and_acted_on() {
         -1,
         vec![SendError::Gone("Forbidden: bot was kicked".into())],
     );
-    w.script.fail(-2, vec![SendError::Migrated(-1002)]);
+    w.script
+        .fail(-2, vec![SendError::Moved(Address::telegram(-1002))]);
     w.script.fail(
         -3,
-        vec![SendError::Rejected(
+        vec![SendError::Permanent(
             "Bad Request: message is too long".into(),
         )],
     );
     w.script.fail(
         -4,
         vec![
-            SendError::RetryAfter(Duration::from_millis(50)),
-            SendError::RetryAfter(Duration::from_millis(50)),
+            SendError::RateLimited(Duration::from_millis(50)),
+            SendError::RateLimited(Duration::from_millis(50)),
         ],
     );
     w.script.fail(
         -5,
-        vec![SendError::Transient("Internal Server Error".into())],
+        vec![SendError::Retryable("Internal Server Error".into())],
     );
     w.engine.tick().unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await; // -5 retries after about 1 s
@@ -303,19 +338,30 @@ async fn errors_are_classified_and_acted_on() {
     assert!(w.store.subscription(-2).unwrap().is_none());
     assert!(w.store.subscription(-1002).unwrap().unwrap().active);
     assert_eq!(
-        w.store.delivery(day(), -1002).unwrap().unwrap().state,
+        w.store
+            .delivery(&slot(day(), -1002))
+            .unwrap()
+            .unwrap()
+            .state,
         State::Sent
     );
     assert_eq!(w.state(-3), Some(State::Failed));
     assert_eq!(w.state(-4), Some(State::Sent));
-    assert_eq!(w.store.delivery(day(), -5).unwrap().unwrap().attempts, 2);
+    assert_eq!(
+        w.store
+            .delivery(&slot(day(), -5))
+            .unwrap()
+            .unwrap()
+            .attempts,
+        2
+    );
     let summary = w
         .script
         .sent
         .lock()
         .unwrap()
         .iter()
-        .find(|o| o.chat_id == 42)
+        .find(|o| o.to.id == 42)
         .cloned()
         .unwrap();
     assert!(
@@ -331,11 +377,11 @@ async fn retries_stop_at_the_deadline() {
     let w = World::new(at(9, 59, 59) + chrono::Duration::milliseconds(900));
     w.subscribe(-1, None, at(7, 0, 0));
     w.script
-        .fail(-1, vec![SendError::Transient("Bad Gateway".into())]);
+        .fail(-1, vec![SendError::Retryable("Bad Gateway".into())]);
     w.engine.tick().unwrap();
     w.settle().await;
     assert!(!w.script.sent_to().contains(&-1));
-    let r = w.store.delivery(day(), -1).unwrap().unwrap();
+    let r = w.store.delivery(&slot(day(), -1)).unwrap().unwrap();
     assert_eq!(r.state, State::Failed);
     assert_eq!(r.error.as_deref(), Some("Bad Gateway"));
 }
@@ -384,6 +430,14 @@ async fn stats_count_today() {
     assert_eq!((s.active, s.inactive, s.sent, s.pending), (2, 0, 1, 0));
     assert_eq!(s.items.get(&Category::Political), Some(&1));
     assert_eq!(s.next, Some(at(9, 0, 0)));
+    assert_eq!(s.kinds.get(&Kind::Edition).map(|t| t.sent), Some(1));
+    assert!(replies::stats(&s, chrono_tz::Asia::Shanghai).contains("每日提醒：已送达 1"));
+    // Once /pushnow has served everyone, the next delivery is tomorrow's (Wednesday's).
+    w.engine.push_now().unwrap();
+    w.settle().await;
+    let s = w.engine.stats().unwrap();
+    assert_eq!(s.sent, 2);
+    assert_eq!(s.next, Some(at(8, 0, 0) + chrono::Duration::days(1)));
 }
 
 #[tokio::test]
@@ -396,7 +450,7 @@ async fn an_unknown_holiday_year_is_announced_once() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let sent = w.script.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].chat_id, 42);
+    assert_eq!(sent[0].to, Address::telegram(42));
     assert!(sent[0].html.contains("2027"));
 }
 
@@ -411,10 +465,14 @@ struct Marked {
 }
 
 impl Sender for Marked {
-    async fn send(&self, out: &Outgoing) -> std::result::Result<i32, SendError> {
+    fn limits(&self, _: Channel, per_second: u32) -> port::Limits {
+        telegram_limits(per_second)
+    }
+
+    async fn send(&self, out: &Outgoing) -> std::result::Result<Option<i64>, SendError> {
         let state = self
             .store
-            .delivery(day(), out.chat_id)
+            .delivery(&slot(day(), out.to.id))
             .unwrap()
             .map(|d| d.state);
         if state != Some(State::Pending) {
@@ -599,12 +657,16 @@ struct Timed {
 }
 
 impl Sender for Timed {
-    async fn send(&self, out: &Outgoing) -> std::result::Result<i32, SendError> {
+    fn limits(&self, _: Channel, per_second: u32) -> port::Limits {
+        telegram_limits(per_second)
+    }
+
+    async fn send(&self, out: &Outgoing) -> std::result::Result<Option<i64>, SendError> {
         self.sent
             .lock()
             .unwrap()
-            .push((out.chat_id, self.clock.now()));
-        Ok(1)
+            .push((out.to.id, self.clock.now()));
+        Ok(Some(1))
     }
 }
 

@@ -8,6 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Result, Store, chat_key, date_key, decode, encode};
 use crate::checkin::{CheckIn, Member, Tap};
+use crate::delivery::Slot;
+use crate::message::Address;
 
 /// How stale a member's "last seen" may get before a message rewrites it.
 const SEEN_PRECISION: chrono::Duration = chrono::Duration::hours(1);
@@ -280,16 +282,18 @@ impl Store {
             else {
                 continue;
             };
-            if let Some(mut record) = self.delivery(date, from)?
-                && self.delivery(date, to)?.is_none()
+            let old = Slot::edition(date, Address::telegram(from));
+            let new = Slot::edition(date, Address::telegram(to));
+            if let Some(mut record) = self.delivery(&old)?
+                && self.delivery(&new)?.is_none()
             {
-                record.chat_id = to;
-                moved.push(record);
+                record.to = new.to;
+                moved.push((old, record));
             }
         }
-        self.put_deliveries(&moved)?;
-        for r in &moved {
-            self.remove_delivery(r.date, from)?;
+        for (old, record) in &moved {
+            self.put_deliveries(std::slice::from_ref(record))?;
+            self.remove_delivery(old)?;
         }
         Ok(())
     }
@@ -423,7 +427,9 @@ mod tests {
             .unwrap();
         store.edition(d(1), true).unwrap();
         let record = crate::delivery::Delivery {
-            chat_id: -5,
+            kind: crate::delivery::Kind::Edition,
+            key: d(1).to_string(),
+            to: crate::message::Address::telegram(-5),
             date: d(1),
             due: t(1, 0),
             deadline: t(1, 2),
@@ -446,9 +452,24 @@ mod tests {
         let members = store.members_of(-1_005).unwrap();
         assert_eq!(members.len(), 2);
         assert_eq!(members[1].first_seen, t(1, 1));
-        assert!(store.delivery(d(1), -5).unwrap().is_none());
+        assert!(
+            store
+                .delivery(&crate::delivery::Slot::edition(
+                    d(1),
+                    crate::message::Address::telegram(-5)
+                ))
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(
-            store.delivery(d(1), -1_005).unwrap().unwrap().message_id,
+            store
+                .delivery(&crate::delivery::Slot::edition(
+                    d(1),
+                    crate::message::Address::telegram(-1_005)
+                ))
+                .unwrap()
+                .unwrap()
+                .message_id,
             Some(3)
         );
     }

@@ -1,18 +1,20 @@
-//! The delivery log: one record per (date, chat), written before a send and after it.
+//! The delivery log: one record per delivery (kind, key, address), filed under its date,
+//! written before a send and after it.
 //!
 //! Two things are kept beside the records, updated with every write, so that nothing on a
 //! hot path reads the whole log (100,000 chats make 100,000 records a day, and the log keeps
 //! two years): an index of the pending records, for the resume at start, and each date's
 //! count of records by state once it has been asked for, for `/stats`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::MutexGuard;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{Result, Store, chat_key, date_key, decode, encode};
-use crate::delivery::{Delivery, PushRequest, State, Tally};
+use super::{Result, Store, date_key, decode, encode};
+use crate::delivery::{Delivery, Kind, PushRequest, Slot, State, Tally};
+use crate::message::Address;
 
 /// Set once the pending index holds every pending record (databases written before the
 /// index get it built at their first resume).
@@ -27,31 +29,87 @@ fn push_key(push: &PushRequest) -> String {
     )
 }
 
-/// The per-date counts of records by state, for the dates asked about so far.
-#[derive(Debug, Default)]
-pub struct Tallies(HashMap<NaiveDate, Tally>);
+/// Set once every key of the log is in the layout of [`key`] (logs of the first version
+/// keyed a record by date and Telegram chat only; they are rewritten when opened).
+const KEYS_BY_SLOT: &str = "log-keys-by-slot";
+/// The length of a first-version key: the date and a chat id of 8 bytes.
+const FIRST_KEY_LEN: usize = 18;
 
-/// Only the state of a record, read without decoding the rest.
-fn state_of(bytes: &[u8]) -> Result<State> {
-    #[derive(Deserialize)]
-    struct StateOnly {
-        state: State,
+/// The per-date counts of records by kind and state, for the dates asked about so far.
+#[derive(Debug, Default)]
+pub struct Tallies(HashMap<NaiveDate, BTreeMap<Kind, Tally>>);
+
+impl Tallies {
+    fn count(&mut self, date: NaiveDate, kind: Kind, state: State, by: isize) {
+        if let Some(kinds) = self.0.get_mut(&date) {
+            kinds.entry(kind).or_default().count(state, by);
+        }
     }
-    Ok(decode::<StateOnly>("deliveries", bytes)?.state)
 }
 
-fn key(date: NaiveDate, chat_id: i64) -> Vec<u8> {
-    let mut k = date_key(date).into_bytes();
-    k.extend_from_slice(&chat_key(chat_id));
-    k
+/// Only the kind and state of a record, read without decoding the rest.
+fn state_of(bytes: &[u8]) -> Result<(Kind, State)> {
+    #[derive(Deserialize)]
+    struct StateOnly {
+        #[serde(default)]
+        kind: Kind,
+        state: State,
+    }
+    let only = decode::<StateOnly>("deliveries", bytes)?;
+    Ok((only.kind, only.state))
+}
+
+/// A record's key: `date/kind/address/key`, so that a date's records are together.
+fn key(slot: &Slot) -> Vec<u8> {
+    format!(
+        "{}/{}/{}/{}",
+        date_key(slot.date),
+        slot.kind.as_str(),
+        slot.to,
+        slot.key
+    )
+    .into_bytes()
 }
 
 impl Store {
-    pub fn delivery(&self, date: NaiveDate, chat_id: i64) -> Result<Option<Delivery>> {
+    pub fn delivery(&self, slot: &Slot) -> Result<Option<Delivery>> {
         self.deliveries
-            .get(key(date, chat_id))?
+            .get(key(slot))?
             .map(|v| decode("deliveries", &v))
             .transpose()
+    }
+
+    /// Rewrites the keys of a first-version log (date and chat id) in today's layout,
+    /// once; the records themselves are read by both versions. Safe to interrupt: a key
+    /// not rewritten yet is rewritten at the next open.
+    pub(super) fn migrate_log_keys(&self) -> Result<()> {
+        if self.meta_flag(KEYS_BY_SLOT)? {
+            return Ok(());
+        }
+        let mut moved = 0;
+        for entry in self.deliveries.iter() {
+            let (old, v) = entry?;
+            if old.len() != FIRST_KEY_LEN {
+                continue;
+            }
+            let record: Delivery = decode("deliveries", &v)?;
+            let new = key(&record.slot());
+            self.deliveries.insert(&new, v)?;
+            if self.pending.remove(&old)?.is_some() {
+                self.pending.insert(&new, &[])?;
+            }
+            self.deliveries.remove(&old)?;
+            moved += 1;
+        }
+        self.flush()?;
+        self.set_meta_flag(KEYS_BY_SLOT)?;
+        if moved > 0 {
+            tracing::info!(
+                records = moved,
+                "delivery log keys rewritten for kinds and addresses"
+            );
+        }
+        Ok(())
     }
 
     /// Serialises writes to the log with the index and the counts kept beside it.
@@ -65,7 +123,7 @@ impl Store {
     /// batch of 100,000 records held about 450 MB).
     pub fn put_deliveries(&self, records: &[Delivery]) -> Result<()> {
         for r in records {
-            let k = key(r.date, r.chat_id);
+            let k = key(&r.slot());
             // Held across the write, so that a count being made sees it once or not at all.
             let mut tallies = self.lock_log();
             // The index is written before a record becomes pending and cleared after it stops
@@ -77,27 +135,24 @@ impl Store {
             let old = self.deliveries.insert(&k, encode(r))?;
             // A record that cannot be read is replaced, not counted.
             let old = old.and_then(|v| state_of(&v).ok());
-            if old == Some(State::Pending) && r.state != State::Pending {
+            if old.is_some_and(|(_, s)| s == State::Pending) && r.state != State::Pending {
                 self.pending.remove(&k)?;
             }
-            if let Some(t) = tallies.0.get_mut(&r.date) {
-                if let Some(old) = old {
-                    t.count(old, -1);
-                }
-                t.count(r.state, 1);
+            if let Some((kind, old)) = old {
+                tallies.count(r.date, kind, old, -1);
             }
+            tallies.count(r.date, r.kind, r.state, 1);
         }
         Ok(())
     }
 
-    pub fn remove_delivery(&self, date: NaiveDate, chat_id: i64) -> Result<()> {
-        let k = key(date, chat_id);
+    pub fn remove_delivery(&self, slot: &Slot) -> Result<()> {
+        let k = key(slot);
         let mut tallies = self.lock_log();
         let old = self.deliveries.remove(&k)?;
         self.pending.remove(&k)?;
-        let old = old.and_then(|v| state_of(&v).ok());
-        if let (Some(old), Some(t)) = (old, tallies.0.get_mut(&date)) {
-            t.count(old, -1);
+        if let Some((kind, old)) = old.and_then(|v| state_of(&v).ok()) {
+            tallies.count(slot.date, kind, old, -1);
         }
         Ok(())
     }
@@ -111,20 +166,32 @@ impl Store {
             .collect()
     }
 
-    /// How many records of `date` are in each state. The first call for a date counts its
-    /// records (100,000 of them take about 100 ms); later ones are kept up to date by every
-    /// write.
+    /// How many records of `date` are in each state, all kinds together.
     pub fn tally_on(&self, date: NaiveDate) -> Result<Tally> {
+        Ok(self
+            .tallies_on(date)?
+            .values()
+            .fold(Tally::default(), |mut all, t| {
+                all.add(t);
+                all
+            }))
+    }
+
+    /// How many records of `date` of each kind are in each state. The first call for a
+    /// date counts its records (100,000 of them take about 100 ms); later ones are kept up
+    /// to date by every write.
+    pub fn tallies_on(&self, date: NaiveDate) -> Result<BTreeMap<Kind, Tally>> {
         let mut tallies = self.lock_log();
         if let Some(t) = tallies.0.get(&date) {
-            return Ok(*t);
+            return Ok(t.clone());
         }
-        let mut tally = Tally::default();
+        let mut kinds: BTreeMap<Kind, Tally> = BTreeMap::new();
         for v in self.deliveries.scan_prefix(date_key(date)).values() {
-            tally.count(state_of(&v?)?, 1);
+            let (kind, state) = state_of(&v?)?;
+            kinds.entry(kind).or_default().count(state, 1);
         }
-        tallies.0.insert(date, tally);
-        Ok(tally)
+        tallies.0.insert(date, kinds.clone());
+        Ok(kinds)
     }
 
     /// Every record, oldest date first.
@@ -147,7 +214,7 @@ impl Store {
             let k = k?;
             let _log = self.lock_log();
             match self.deliveries.get(&k)? {
-                Some(v) if state_of(&v)? == State::Pending => {
+                Some(v) if state_of(&v)?.1 == State::Pending => {
                     pending.push(decode("deliveries", &v)?);
                 }
                 _ => {
@@ -163,7 +230,7 @@ impl Store {
         let log = self.lock_log();
         for entry in self.deliveries.iter() {
             let (k, v) = entry?;
-            if state_of(&v)? == State::Pending {
+            if state_of(&v)?.1 == State::Pending {
                 self.pending.insert(k, &[])?;
             }
         }
@@ -171,15 +238,19 @@ impl Store {
         self.set_meta_flag(PENDING_INDEXED)
     }
 
-    /// The newest record of a chat: point lookups on the dates that have an edition,
-    /// newest first, so the cost does not grow with the number of chats.
-    pub fn last_delivery(&self, chat_id: i64) -> Result<Option<Delivery>> {
+    /// The newest morning edition delivered to `to`: point lookups on the dates that have
+    /// an edition, newest first, so the cost does not grow with the number of chats.
+    pub fn last_delivery(&self, to: Address) -> Result<Option<Delivery>> {
         for entry in self.editions.iter().keys().rev() {
             let date = entry?;
-            let mut k = date.to_vec();
-            k.extend_from_slice(&chat_key(chat_id));
-            if let Some(v) = self.deliveries.get(k)? {
-                return Ok(Some(decode("deliveries", &v)?));
+            let Some(date) = std::str::from_utf8(&date)
+                .ok()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            else {
+                continue;
+            };
+            if let Some(record) = self.delivery(&Slot::edition(date, to))? {
+                return Ok(Some(record));
             }
         }
         Ok(None)
@@ -235,7 +306,9 @@ mod tests {
     fn record(date: NaiveDate, chat_id: i64, state: State) -> Delivery {
         let t = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
         Delivery {
-            chat_id,
+            kind: crate::delivery::Kind::Edition,
+            key: date.to_string(),
+            to: crate::message::Address::telegram(chat_id),
             date,
             due: t,
             deadline: t,
@@ -281,13 +354,31 @@ mod tests {
             }
         );
         assert_eq!(
-            store.delivery(d2, -5).unwrap().unwrap().state,
+            store
+                .delivery(&Slot::edition(d2, Address::telegram(-5)))
+                .unwrap()
+                .unwrap()
+                .state,
             State::Missed
         );
         assert_eq!(store.pending_deliveries().unwrap().len(), 1);
-        assert_eq!(store.last_delivery(-5).unwrap().unwrap().date, d2);
-        assert_eq!(store.last_delivery(7).unwrap().unwrap().date, d1);
-        assert!(store.last_delivery(8).unwrap().is_none());
+        assert_eq!(
+            store
+                .last_delivery(Address::telegram(-5))
+                .unwrap()
+                .unwrap()
+                .date,
+            d2
+        );
+        assert_eq!(
+            store
+                .last_delivery(Address::telegram(7))
+                .unwrap()
+                .unwrap()
+                .date,
+            d1
+        );
+        assert!(store.last_delivery(Address::telegram(8)).unwrap().is_none());
         assert_eq!(store.prune_deliveries(d2).unwrap(), 2);
         assert_eq!(store.deliveries().unwrap().len(), 1);
     }
@@ -315,8 +406,12 @@ mod tests {
         store
             .put_deliveries(&[record(d, -2, State::Sent), record(d, -3, State::Failed)])
             .unwrap();
-        store.remove_delivery(d, -4).unwrap();
-        store.remove_delivery(d, -9).unwrap();
+        store
+            .remove_delivery(&Slot::edition(d, Address::telegram(-4)))
+            .unwrap();
+        store
+            .remove_delivery(&Slot::edition(d, Address::telegram(-9)))
+            .unwrap();
         let expected = counted(0, 1, 1, 1);
         assert_eq!(store.tally_on(d).unwrap(), expected);
         // The same as counting afresh.
@@ -335,13 +430,15 @@ mod tests {
         store
             .put_deliveries(&[record(d, -1, State::Sent), record(d, -2, State::Missed)])
             .unwrap();
-        store.remove_delivery(d, -3).unwrap();
+        store
+            .remove_delivery(&Slot::edition(d, Address::telegram(-3)))
+            .unwrap();
         let chats = |store: &Store| -> Vec<i64> {
             let mut c: Vec<i64> = store
                 .pending_deliveries()
                 .unwrap()
                 .iter()
-                .map(|r| r.chat_id)
+                .map(|r| r.to.id)
                 .collect();
             c.sort_unstable();
             c
@@ -351,8 +448,14 @@ mod tests {
 
         // A crash between the index entry and the record leaves an entry naming a record
         // that is not pending: it is dropped, not resumed.
-        store.pending.insert(key(d, -1), &[]).unwrap();
-        store.pending.insert(key(d, -7), &[]).unwrap();
+        store
+            .pending
+            .insert(key(&Slot::edition(d, Address::telegram(-1))), &[])
+            .unwrap();
+        store
+            .pending
+            .insert(key(&Slot::edition(d, Address::telegram(-7))), &[])
+            .unwrap();
         assert_eq!(chats(&store), vec![-5, -4]);
         assert_eq!(store.pending.len(), 2);
     }
@@ -369,13 +472,16 @@ mod tests {
             (-3, State::Pending),
         ] {
             let r = record(d, chat, state);
-            store.deliveries.insert(key(d, chat), encode(&r)).unwrap();
+            store
+                .deliveries
+                .insert(key(&Slot::edition(d, Address::telegram(chat))), encode(&r))
+                .unwrap();
         }
         let mut chats: Vec<i64> = store
             .pending_deliveries()
             .unwrap()
             .iter()
-            .map(|r| r.chat_id)
+            .map(|r| r.to.id)
             .collect();
         chats.sort_unstable();
         assert_eq!(chats, vec![-3, -1]);

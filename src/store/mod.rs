@@ -79,7 +79,10 @@ pub struct Document {
     pub members: Vec<Member>,
 }
 
-const FORMAT: u32 = 1;
+/// The export format written: 2 files deliveries by kind, key and address; 1 (the first
+/// version's, Telegram morning editions only) is still read.
+const FORMAT: u32 = 2;
+const FORMATS_READ: [u32; 2] = [1, 2];
 const NEXT_ID: &[u8] = b"next_id";
 const ROTATION: &[u8] = b"rotation";
 
@@ -115,7 +118,7 @@ impl Store {
                 }
                 e => StoreError::Sled(e),
             })?;
-        Ok(Store {
+        let store = Store {
             items: db.open_tree("items")?,
             keys: db.open_tree("keys")?,
             tombstones: db.open_tree("tombstones")?,
@@ -128,7 +131,9 @@ impl Store {
             checkins: db.open_tree("checkins")?,
             members: db.open_tree("members")?,
             db,
-        })
+        };
+        store.migrate_log_keys()?;
+        Ok(store)
     }
 
     /// Makes every change so far durable.
@@ -475,9 +480,9 @@ impl Store {
     /// Loads an exported document: items are matched by key (shipped) or id (added by chat)
     /// and upserted; an id that belongs to a different item refuses the whole import.
     pub fn import(&self, doc: &Document) -> Result<()> {
-        if doc.format != FORMAT {
+        if !FORMATS_READ.contains(&doc.format) {
             return Err(StoreError::Refused(format!(
-                "unknown format {} (this version reads {FORMAT})",
+                "unknown format {} (this version reads {FORMATS_READ:?})",
                 doc.format
             )));
         }

@@ -401,6 +401,11 @@ pub fn id_in(answer: &str) -> u64 {
         .unwrap_or_else(|_| panic!("no id in {answer:?}"))
 }
 
+/// The morning edition of `date` to the Telegram chat `chat_id`, as the log files it.
+pub fn edition(date: chrono::NaiveDate, chat_id: i64) -> mingjing::delivery::Slot {
+    mingjing::delivery::Slot::edition(date, mingjing::message::Address::telegram(chat_id))
+}
+
 /// Today in Asia/Shanghai (the tests' time zone).
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now()

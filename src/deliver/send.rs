@@ -1,0 +1,148 @@
+//! One attempt of a delivery and what its outcome does: the channel's limiter, the send
+//! through the port, the record made durable, retries, deactivation and migration.
+
+use std::time::Instant;
+
+use super::limiter::{Admit, Limiter};
+use super::port::{SendError, Sender};
+use super::{Engine, Job, backoff};
+use crate::delivery::{Slot, State};
+use crate::message::Address;
+
+impl<S: Sender> Engine<S> {
+    /// Counts a send to `to` against its channel's limits, or says how long to wait.
+    pub(super) fn admit(&self, to: Address) -> Admit {
+        let mut limiters = self
+            .inner
+            .limiters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        limiters
+            .entry(to.channel)
+            .or_insert_with(|| {
+                let limits = self
+                    .inner
+                    .sender
+                    .limits(to.channel, self.inner.config.max_per_second);
+                Limiter::new(to.channel, limits)
+            })
+            .admit(to, Instant::now())
+    }
+
+    /// One attempt; the outcome is recorded, or the job goes back to the queue.
+    pub(super) async fn send(&self, mut job: Job) {
+        let to = job.record.to;
+        let out = self.outgoing(&job);
+        self.first_attempt(&mut job);
+        job.record.attempts += 1;
+        match self.inner.sender.send(&out).await {
+            Ok(message_id) => {
+                job.record.message_id = message_id;
+                self.finish(job, State::Sent, None).await;
+            }
+            Err(SendError::RateLimited(wait)) => {
+                tracing::warn!(%to, ?wait, "rate limited (429); waiting as told");
+                self.enqueue(job, Instant::now() + wait);
+            }
+            Err(SendError::Retryable(e)) => {
+                let wait = backoff(job.record.attempts);
+                let next = self.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                tracing::warn!(%to, error = %e, ?wait, "send failed; will retry");
+                job.record.error = Some(e);
+                if next > job.record.deadline {
+                    self.finish(job, State::Failed, None).await;
+                } else {
+                    self.enqueue(job, Instant::now() + wait);
+                }
+            }
+            Err(SendError::Gone(reason)) => {
+                tracing::warn!(%to, %reason, "address is gone; subscription deactivated");
+                self.deactivate(to, &reason);
+                job.batch.note(&job.batch.deactivated, to.id, &reason);
+                self.finish(job, State::Failed, Some(reason)).await;
+            }
+            Err(SendError::Moved(new)) => self.migrate(job, new).await,
+            Err(SendError::Permanent(reason)) => {
+                tracing::error!(%to, %reason, "the message was refused");
+                self.finish(job, State::Failed, Some(reason)).await;
+            }
+        }
+    }
+
+    /// Moves the subscription to its new address (a group upgraded to a supergroup) and
+    /// delivers there instead.
+    pub(super) async fn migrate(&self, mut job: Job, to: Address) {
+        let from = job.record.to;
+        tracing::info!(%from, %to, "group upgraded to a supergroup; moving its subscription");
+        let old = job.record.slot();
+        let store = &self.inner.store;
+        let moved = store.move_subscription(from.id, to.id).and_then(|_| {
+            store.remove_delivery(&old)?;
+            job.record.to = to;
+            job.record.state = State::Pending;
+            store.put_deliveries(std::slice::from_ref(&job.record))?;
+            store.flush()
+        });
+        self.lock_plan().dirty = true;
+        self.set_active(&old, false);
+        if let Err(e) = moved {
+            tracing::error!(error = %e, "cannot move the subscription");
+            job.record.to = from;
+            self.finish(job, State::Failed, Some(format!("migrated to {to}")))
+                .await;
+            return;
+        }
+        self.set_active(&job.record.slot(), true);
+        self.enqueue(job, Instant::now());
+    }
+
+    pub(super) fn set_active(&self, slot: &Slot, on: bool) {
+        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+        if on {
+            active.insert(slot.clone());
+        } else {
+            active.remove(slot);
+        }
+    }
+
+    pub(super) fn deactivate(&self, to: Address, reason: &str) {
+        let now = self.now();
+        let changed = self.inner.store.update_subscription(to.id, |sub| {
+            sub.active = false;
+            sub.reason = Some(reason.to_string());
+            sub.changed_at = now;
+        });
+        if let Err(e) = changed {
+            tracing::error!(%to, error = %e, "cannot deactivate the subscription");
+        }
+        self.lock_plan().dirty = true;
+    }
+
+    /// Records the final state durably, then releases the delivery.
+    pub(super) async fn finish(&self, mut job: Job, state: State, error: Option<String>) {
+        job.record.state = state;
+        if error.is_some() {
+            job.record.error = error;
+        }
+        if state == State::Sent {
+            job.record.error = None;
+        }
+        job.record.updated_at = self.now();
+        // Group commit: written and flushed together with the records of other sends.
+        if !self.inner.flusher.commit(job.record.clone()).await {
+            tracing::error!(
+                to = %job.record.to,
+                "a delivery record may not be durable"
+            );
+        }
+        let chat_id = job.record.to.id;
+        if matches!(state, State::Failed | State::Missed)
+            && !job.batch.has(&job.batch.deactivated, chat_id)
+        {
+            let reason = job.record.error.clone().unwrap_or_else(|| "missed".into());
+            job.batch.note(&job.batch.failures, chat_id, &reason);
+        }
+        self.set_active(&job.record.slot(), false);
+        self.done(&job.batch, 1);
+    }
+}

@@ -452,26 +452,26 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     digits.is_empty().then(|| Duration::from_secs(total))
 }
 
-/// "2h", "1h30m", "45s": the inverse of [`parse_duration`].
-pub fn format_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out += &format!("{h}h");
-    }
-    if m > 0 {
-        out += &format!("{m}m");
-    }
-    if sec > 0 || out.is_empty() {
-        out += &format!("{sec}s");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "2h", "1h30m", "45s": the inverse of [`parse_duration`].
+    fn format_duration(d: Duration) -> String {
+        let s = d.as_secs();
+        let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+        let mut out = String::new();
+        if h > 0 {
+            out += &format!("{h}h");
+        }
+        if m > 0 {
+            out += &format!("{m}m");
+        }
+        if sec > 0 || out.is_empty() {
+            out += &format!("{sec}s");
+        }
+        out
+    }
 
     fn parse(src: &str) -> Result<Config, ConfigError> {
         Config::parse("c.toml", src, Path::new("/etc/mj"), &Env::default())

@@ -415,7 +415,7 @@ fn write_config(v: &ConfigValues) -> String {
             ("days", Value::String(days.into())),
             (
                 "catch_up",
-                Value::String(config::format_duration(v.catch_up)),
+                Value::String(format!("{}s", v.catch_up.as_secs())),
             ),
             ("study", Value::String(v.study.into())),
             ("calendar", Value::String(v.calendar.clone())),

@@ -449,11 +449,6 @@ impl Store {
         self.flush()
     }
 
-    pub fn remove_meta_flag(&self, name: &str) -> Result<()> {
-        self.meta.remove(format!("flag:{name}"))?;
-        self.flush()
-    }
-
     // ---- export / import ----
 
     /// Everything needed to restore.
@@ -633,6 +628,15 @@ mod tests {
     use super::*;
     use crate::calendar::DayRule;
     use chrono::{NaiveTime, TimeZone};
+
+    // Test-only, for the tests of the whole crate (the engine's calendar warning).
+    impl Store {
+        /// Clears a one-time flag, so a test can see the warning it guards again.
+        pub(crate) fn remove_meta_flag(&self, name: &str) -> Result<()> {
+            self.meta.remove(format!("flag:{name}"))?;
+            self.flush()
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()

@@ -8,21 +8,22 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Serialize, de::DeserializeOwned};
 use sled::Transactional;
 use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
     TransactionalTree,
 };
 
-use crate::checkin::{CheckIn, Member};
 use crate::content::{Category, Item, ShippedItem};
-use crate::delivery::Delivery;
 use crate::edition::{self, Edition, Rotation};
 use crate::subscription::Subscription;
 
 mod checkins;
 mod deliveries;
+mod document;
+pub use document::Document;
+use document::{FORMAT, FORMATS_READ};
 
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database. sled
 /// holds about twice this in fact; 4 MiB instead of 16 took 28 MiB off the peak of a push
@@ -55,34 +56,6 @@ pub struct SyncReport {
     pub updated: usize,
 }
 
-/// Everything needed to restore the database, as written by `mingjing export`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Document {
-    pub format: u32,
-    pub next_id: u64,
-    #[serde(default)]
-    pub tombstones: BTreeSet<String>,
-    #[serde(default)]
-    pub rotation: Rotation,
-    #[serde(default, rename = "item")]
-    pub items: Vec<Item>,
-    #[serde(default, rename = "subscription")]
-    pub subscriptions: Vec<Subscription>,
-    #[serde(default, rename = "edition")]
-    pub editions: Vec<Edition>,
-    #[serde(default, rename = "delivery")]
-    pub deliveries: Vec<Delivery>,
-    #[serde(default, rename = "checkin")]
-    pub checkins: Vec<CheckIn>,
-    #[serde(default, rename = "member")]
-    pub members: Vec<Member>,
-}
-
-/// The export format written: 2 files deliveries by kind, key and address; 1 (the first
-/// version's, Telegram morning editions only) is still read.
-const FORMAT: u32 = 2;
-const FORMATS_READ: [u32; 2] = [1, 2];
 const NEXT_ID: &[u8] = b"next_id";
 const ROTATION: &[u8] = b"rotation";
 

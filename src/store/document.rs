@@ -1,0 +1,40 @@
+//! The shape of an export file: everything needed to restore the database.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checkin::{CheckIn, Member};
+use crate::content::Item;
+use crate::delivery::Delivery;
+use crate::edition::{Edition, Rotation};
+use crate::subscription::Subscription;
+
+/// Everything needed to restore the database, as written by `mingjing export`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub format: u32,
+    pub next_id: u64,
+    #[serde(default)]
+    pub tombstones: BTreeSet<String>,
+    #[serde(default)]
+    pub rotation: Rotation,
+    #[serde(default, rename = "item")]
+    pub items: Vec<Item>,
+    #[serde(default, rename = "subscription")]
+    pub subscriptions: Vec<Subscription>,
+    #[serde(default, rename = "edition")]
+    pub editions: Vec<Edition>,
+    #[serde(default, rename = "delivery")]
+    pub deliveries: Vec<Delivery>,
+    #[serde(default, rename = "checkin")]
+    pub checkins: Vec<CheckIn>,
+    #[serde(default, rename = "member")]
+    pub members: Vec<Member>,
+}
+
+/// The export format written: 2 files deliveries by kind, key and address; 1 (the first
+/// version's, Telegram morning editions only) is still read.
+pub(super) const FORMAT: u32 = 2;
+pub(super) const FORMATS_READ: [u32; 2] = [1, 2];

@@ -37,12 +37,21 @@ pub struct Tally {
     pub missed: usize,
 }
 
+impl<'a> std::iter::Sum<&'a Tally> for Tally {
+    fn sum<I: Iterator<Item = &'a Tally>>(tallies: I) -> Tally {
+        tallies.fold(Tally::default(), |all, t| Tally {
+            pending: all.pending + t.pending,
+            sent: all.sent + t.sent,
+            failed: all.failed + t.failed,
+            missed: all.missed + t.missed,
+        })
+    }
+}
+
 impl Tally {
-    pub fn add(&mut self, other: &Tally) {
-        self.pending += other.pending;
-        self.sent += other.sent;
-        self.failed += other.failed;
-        self.missed += other.missed;
+    /// Records in any state.
+    pub fn total(&self) -> usize {
+        self.pending + self.sent + self.failed + self.missed
     }
 
     pub(crate) fn count(&mut self, state: State, by: isize) {
@@ -70,8 +79,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 1] = [Kind::Edition];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Edition => "edition",

@@ -355,18 +355,13 @@ mod tests {
     }
 
     fn delivery(date: NaiveDate, state: State) -> Delivery {
+        let slot = crate::delivery::Slot::edition(date, crate::message::Address::telegram(-5));
+        let due = at(date.month(), date.day());
         Delivery {
-            kind: crate::delivery::Kind::Edition,
-            key: date.to_string(),
-            to: crate::message::Address::telegram(-5),
-            date,
-            due: at(date.month(), date.day()),
-            deadline: at(date.month(), date.day()),
             state,
             message_id: Some(1),
-            error: None,
             attempts: 1,
-            updated_at: at(date.month(), date.day()),
+            ..Delivery::pending(slot, due, due, due)
         }
     }
 

@@ -68,10 +68,16 @@ impl Sender for TelegramSender {
     }
 
     fn limits(&self, _channel: Channel, per_second: u32) -> Limits {
-        Limits {
-            per_second,
-            per_address: per_chat,
-        }
+        limits(per_second)
+    }
+}
+
+/// Telegram's limits: `per_second` overall (30 a second allowed, up to 1,000 as a paid
+/// broadcast), and [`per_chat`].
+pub fn limits(per_second: u32) -> Limits {
+    Limits {
+        per_second,
+        per_address: per_chat,
     }
 }
 

@@ -14,8 +14,7 @@ use common::{
 use fakeapi::{ChatSpec, FakeApi, Fault, Sent, UserSpec};
 use mingjing::calendar::{Calendar, DayRule};
 use mingjing::checkin::{CheckIn, Member};
-use mingjing::delivery::{Delivery, Kind, State};
-use mingjing::message::Address;
+use mingjing::delivery::{Delivery, State};
 use mingjing::store::Document;
 use mingjing::subscription::Subscription;
 
@@ -248,17 +247,10 @@ fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 fn sent(chat_id: i64, date: NaiveDate, state: State) -> Delivery {
     let due = date.and_hms_opt(0, 0, 0).unwrap().and_utc();
     Delivery {
-        kind: Kind::Edition,
-        key: date.to_string(),
-        to: Address::telegram(chat_id),
-        date,
-        due,
-        deadline: due,
         state,
         message_id: Some(1),
-        error: None,
         attempts: 1,
-        updated_at: due,
+        ..Delivery::pending(common::edition(date, chat_id), due, due, due)
     }
 }
 

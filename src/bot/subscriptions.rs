@@ -332,17 +332,15 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         app.store
             .put_deliveries(&[Delivery {
-                kind: crate::delivery::Kind::Edition,
-                key: today.to_string(),
-                to: crate::message::Address::telegram(-5),
-                date: today,
-                due,
-                deadline: due + chrono::Duration::hours(2),
                 state: State::Sent,
                 message_id: Some(1),
-                error: None,
                 attempts: 1,
-                updated_at: monday_seven(),
+                ..Delivery::pending(
+                    Slot::edition(today, Address::telegram(-5)),
+                    due,
+                    due + chrono::Duration::hours(2),
+                    monday_seven(),
+                )
             }])
             .unwrap();
         let s = status(&app, &chat("支部")).unwrap();

@@ -8,7 +8,7 @@
 //! chats, and no polling tick.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -46,9 +46,8 @@ impl Alarm {
         Alarm { rung, how }
     }
 
-    /// Rings about `wait` from now (up to two seconds early), replacing the previous alarm;
-    /// `None` disarms it.
-    pub async fn arm(&mut self, wait: Option<Duration>) {
+    /// Rings about `wait` from now (up to two seconds early), replacing the previous alarm.
+    pub async fn arm(&mut self, wait: Duration) {
         let rung = self.rung.clone();
         match &mut self.how {
             How::Scheduler { sched, armed } => {
@@ -56,7 +55,6 @@ impl Alarm {
                     // An old job that already rang is gone: nothing to remove.
                     let _ = sched.remove(&old).await;
                 }
-                let Some(wait) = wait else { return };
                 let job = Job::new_one_shot_async(wait.saturating_sub(EARLY), move |_, _| {
                     let rung = rung.clone();
                     Box::pin(async move { rung.notify_one() })
@@ -73,19 +71,19 @@ impl Alarm {
                 if let Some(old) = timer.take() {
                     old.abort();
                 }
-                if let Some(wait) = wait {
-                    *timer = Some(tokio::spawn(async move {
-                        tokio::time::sleep(wait.saturating_sub(EARLY)).await;
-                        rung.notify_one();
-                    }));
-                }
+                *timer = Some(tokio::spawn(async move {
+                    tokio::time::sleep(wait.saturating_sub(EARLY)).await;
+                    rung.notify_one();
+                }));
             }
         }
     }
 
-    /// Resolves when the alarm rings (a ring that came before this is kept).
-    pub async fn rung(&self) {
+    /// Resolves at `at`, the instant the alarm was armed for: when it rings (a ring that
+    /// came before this is kept), after waiting the last stretch precisely.
+    pub async fn rung(&self, at: Instant) {
         self.rung.notified().await;
+        tokio::time::sleep_until(at.into()).await;
     }
 
     pub async fn stop(self) {

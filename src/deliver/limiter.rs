@@ -201,18 +201,7 @@ mod tests {
 
     /// Telegram's rules: 20 a minute per group (negative id), 1 a second per private chat.
     fn limiter(per_second: u32) -> Limiter {
-        fn per_address(to: &Address) -> Rule {
-            if to.id < 0 {
-                (20, Duration::from_secs(60))
-            } else {
-                (1, Duration::from_secs(1))
-            }
-        }
-        let limits = Limits {
-            per_second,
-            per_address,
-        };
-        Limiter::new(Channel::Telegram, limits)
+        Limiter::new(Channel::Telegram, crate::telegram::limits(per_second))
     }
 
     impl Limiter {

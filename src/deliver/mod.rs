@@ -180,20 +180,13 @@ impl<S: Sender> Engine<S> {
             if let Err(e) = self.tick() {
                 tracing::error!(error = %e, "delivery tick failed");
             }
-            let wake = self.next_wake();
-            let wait = (wake - self.now()).to_std().unwrap_or_default();
-            alarm.arm(Some(wait)).await;
+            // A millisecond late rather than early: the tick takes what is due at its `now`.
+            let wake = self.inner.clock.instant_of(self.next_wake()) + Duration::from_millis(1);
+            alarm
+                .arm(wake.saturating_duration_since(Instant::now()))
+                .await;
             tokio::select! {
-                _ = alarm.rung() => {
-                    // Up to two seconds early: wait the rest precisely, then check again.
-                    let at = self.inner.clock.instant_of(wake) + Duration::from_millis(1);
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(at.into()) => {}
-                        _ = changed.notified() => self.lock_plan().dirty = true,
-                        _ = moved.changed() => {}
-                        _ = shutdown.cancelled() => break,
-                    }
-                }
+                _ = alarm.rung(wake) => {}
                 _ = changed.notified() => self.lock_plan().dirty = true,
                 _ = moved.changed() => {}
                 _ = shutdown.cancelled() => break,

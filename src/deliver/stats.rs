@@ -26,18 +26,14 @@ impl<S: Sender> Engine<S> {
         if unstarted > 0 {
             stats.kinds.entry(Kind::Edition).or_default().pending += unstarted;
         }
-        let mut tally = Tally::default();
-        for t in stats.kinds.values() {
-            tally.add(t);
-        }
+        let tally: Tally = stats.kinds.values().sum();
         stats.sent = tally.sent;
         stats.pending = tally.pending;
         stats.failed = tally.failed;
         stats.missed = tally.missed;
         stats.items = store::count_by_category(&self.inner.store.items()?);
         // Every active chat has today's record (a push served them all): today is done.
-        let handled = tally.sent + tally.pending + tally.failed + tally.missed;
-        let served = |d: NaiveDate| d == today && handled >= stats.active;
+        let served = |d: NaiveDate| d == today && tally.total() >= stats.active;
         let (config, calendar) = (&self.inner.config, &self.inner.calendar);
         stats.next = rules
             .iter()

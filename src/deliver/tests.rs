@@ -30,21 +30,6 @@ fn new_record(
     Delivery::pending(slot(date, chat_id), due, deadline, now)
 }
 
-/// Telegram's limits, for the senders of these tests.
-fn telegram_limits(per_second: u32) -> port::Limits {
-    fn per_address(to: &Address) -> (usize, Duration) {
-        if to.id < 0 {
-            (20, Duration::from_secs(60))
-        } else {
-            (1, Duration::from_secs(1))
-        }
-    }
-    port::Limits {
-        per_second,
-        per_address,
-    }
-}
-
 /// Records what is sent; answers scripted errors per chat first.
 #[derive(Clone, Default)]
 struct Script {
@@ -65,7 +50,7 @@ impl Script {
 
 impl Sender for Script {
     fn limits(&self, _: Channel, per_second: u32) -> port::Limits {
-        telegram_limits(per_second)
+        crate::telegram::limits(per_second)
     }
 
     async fn send(&self, out: &Outgoing) -> std::result::Result<Option<i64>, SendError> {
@@ -466,7 +451,7 @@ struct Marked {
 
 impl Sender for Marked {
     fn limits(&self, _: Channel, per_second: u32) -> port::Limits {
-        telegram_limits(per_second)
+        crate::telegram::limits(per_second)
     }
 
     async fn send(&self, out: &Outgoing) -> std::result::Result<Option<i64>, SendError> {
@@ -658,7 +643,7 @@ struct Timed {
 
 impl Sender for Timed {
     fn limits(&self, _: Channel, per_second: u32) -> port::Limits {
-        telegram_limits(per_second)
+        crate::telegram::limits(per_second)
     }
 
     async fn send(&self, out: &Outgoing) -> std::result::Result<Option<i64>, SendError> {

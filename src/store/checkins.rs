@@ -427,17 +427,15 @@ mod tests {
             .unwrap();
         store.edition(d(1), true).unwrap();
         let record = crate::delivery::Delivery {
-            kind: crate::delivery::Kind::Edition,
-            key: d(1).to_string(),
-            to: crate::message::Address::telegram(-5),
-            date: d(1),
-            due: t(1, 0),
-            deadline: t(1, 2),
             state: crate::delivery::State::Sent,
             message_id: Some(3),
-            error: None,
             attempts: 1,
-            updated_at: t(1, 0),
+            ..crate::delivery::Delivery::pending(
+                Slot::edition(d(1), Address::telegram(-5)),
+                t(1, 0),
+                t(1, 2),
+                t(1, 0),
+            )
         };
         store.put_deliveries(&[record]).unwrap();
         store.check_in(-5, d(1), 7, "甲", t(1, 1)).unwrap();

@@ -94,9 +94,12 @@ impl Store {
             }
             let record: Delivery = decode("deliveries", &v)?;
             let new = key(&record.slot());
+            // New entries before old ones go: the index may name a record that is gone
+            // (the resume drops such entries), never miss one that is pending.
             self.deliveries.insert(&new, v)?;
-            if self.pending.remove(&old)?.is_some() {
+            if self.pending.contains_key(&old)? {
                 self.pending.insert(&new, &[])?;
+                self.pending.remove(&old)?;
             }
             self.deliveries.remove(&old)?;
             moved += 1;
@@ -168,13 +171,7 @@ impl Store {
 
     /// How many records of `date` are in each state, all kinds together.
     pub fn tally_on(&self, date: NaiveDate) -> Result<Tally> {
-        Ok(self
-            .tallies_on(date)?
-            .values()
-            .fold(Tally::default(), |mut all, t| {
-                all.add(t);
-                all
-            }))
+        Ok(self.tallies_on(date)?.values().sum())
     }
 
     /// How many records of `date` of each kind are in each state. The first call for a
@@ -305,18 +302,10 @@ mod tests {
 
     fn record(date: NaiveDate, chat_id: i64, state: State) -> Delivery {
         let t = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        let slot = Slot::edition(date, Address::telegram(chat_id));
         Delivery {
-            kind: crate::delivery::Kind::Edition,
-            key: date.to_string(),
-            to: crate::message::Address::telegram(chat_id),
-            date,
-            due: t,
-            deadline: t,
             state,
-            message_id: None,
-            error: None,
-            attempts: 0,
-            updated_at: t,
+            ..Delivery::pending(slot, t, t, t)
         }
     }
 

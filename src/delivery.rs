@@ -79,6 +79,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order the engine plans them.
+    pub const ALL: [Kind; 1] = [Kind::Edition];
+
+    /// The key of this kind's delivery due on `date`: what one address gets at most once.
+    pub fn key_on(self, date: NaiveDate) -> String {
+        match self {
+            Kind::Edition => date.to_string(),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Edition => "edition",
@@ -98,14 +108,19 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// The morning edition of `date` to `to`.
-    pub fn edition(date: NaiveDate, to: Address) -> Slot {
+    /// The delivery of `kind` due on `date` to `to`.
+    pub fn new(kind: Kind, date: NaiveDate, to: Address) -> Slot {
         Slot {
             date,
-            kind: Kind::Edition,
-            key: date.to_string(),
+            kind,
+            key: kind.key_on(date),
             to,
         }
+    }
+
+    /// The morning edition of `date` to `to`.
+    pub fn edition(date: NaiveDate, to: Address) -> Slot {
+        Slot::new(Kind::Edition, date, to)
     }
 }
 

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use crate::calendar::{Calendar, DayRule};
 use crate::config::{Config, StudyRule};
+use crate::delivery::Kind;
 use crate::subscription::Subscription;
 
 /// The local date of an instant.
@@ -48,6 +49,28 @@ pub fn due_on(
     calendar
         .is_delivery_day(days, date)
         .then(|| due_instant(date, time, config.timezone))
+}
+
+/// Whether a subscription takes deliveries of `kind` (the rule of each kind, with
+/// [`due_of`]).
+pub fn takes(kind: Kind, sub: &Subscription) -> bool {
+    match kind {
+        Kind::Edition => sub.active,
+    }
+}
+
+/// The instant a delivery of `kind` is due on `date` for a subscription with `rule`, if
+/// `date` is one of its days.
+pub fn due_of(
+    kind: Kind,
+    rule: (NaiveTime, DayRule),
+    date: NaiveDate,
+    config: &Config,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
+    match kind {
+        Kind::Edition => due_on(rule, date, config, calendar),
+    }
 }
 
 /// The next delivery of a subscription with `rule` (from [`rule_of`]): the first due instant

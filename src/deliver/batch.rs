@@ -20,21 +20,24 @@ use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::kinds::Prepared;
 use super::port::Sender;
 use super::{Engine, Job, Result};
-use crate::delivery::{Delivery, PushRequest, Slot, State};
+use crate::delivery::{Delivery, Kind, PushRequest, Slot, State};
 use crate::memory;
 use crate::message::Address;
 use crate::replies;
-use crate::schedule;
 
 /// Deliveries a batch marks pending and queues at a time.
 pub(super) const PART: usize = 1_000;
 
+/// Due instants and chats of a batch's deliveries.
+pub(super) type Dues = Vec<(DateTime<Utc>, i64)>;
+
 /// What a batch has still to mark and queue.
 pub(super) enum Todo {
     /// Due at these instants and not in the log yet: a morning push, or a catch-up.
-    Due(std::vec::IntoIter<(DateTime<Utc>, i64)>),
+    Due(<Dues as IntoIterator>::IntoIter),
     /// `/pushnow`: these chats, unless sent today by the time their turn comes.
     Push {
         request: PushRequest,
@@ -44,35 +47,35 @@ pub(super) enum Todo {
     Pending(std::vec::IntoIter<Delivery>),
 }
 
-/// The kinds of [`Todo`], for the rule of which chats still want the delivery.
+/// Where a [`Todo`] comes from, for the rule of which chats still want the delivery.
 #[derive(Clone, Copy)]
-enum Kind {
+enum Source {
     Due,
     Push,
     Pending,
 }
 
-impl Kind {
+impl Source {
     /// Whether a chat whose log record is `logged` (if any) still wants the delivery.
     fn wants(self, logged: Option<&Delivery>) -> bool {
         match (self, logged) {
-            (Kind::Due | Kind::Push, None) => true,
+            (Source::Due | Source::Push, None) => true,
             // Sent, given up or missed since its due time was planned: left alone.
-            (Kind::Due, Some(_)) => false,
+            (Source::Due, Some(_)) => false,
             // `/pushnow` serves missed and failed chats too, not sent ones.
-            (Kind::Push, Some(r)) => r.state != State::Sent,
-            (Kind::Pending, Some(r)) => r.state == State::Pending,
-            (Kind::Pending, None) => false,
+            (Source::Push, Some(r)) => r.state != State::Sent,
+            (Source::Pending, Some(r)) => r.state == State::Pending,
+            (Source::Pending, None) => false,
         }
     }
 }
 
 impl Todo {
-    fn kind(&self) -> Kind {
+    fn source(&self) -> Source {
         match self {
-            Todo::Due(_) => Kind::Due,
-            Todo::Push { .. } => Kind::Push,
-            Todo::Pending(_) => Kind::Pending,
+            Todo::Due(_) => Source::Due,
+            Todo::Push { .. } => Source::Push,
+            Todo::Pending(_) => Source::Pending,
         }
     }
 
@@ -95,36 +98,33 @@ impl Todo {
     fn take(
         &mut self,
         n: usize,
-        date: NaiveDate,
+        (kind, date): (Kind, NaiveDate),
         catch_up: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Vec<Delivery> {
+        let slot = |chat_id| Slot::new(kind, date, Address::telegram(chat_id));
         match self {
             Todo::Due(due) => due
                 .by_ref()
                 .take(n)
-                .map(|(at, chat_id)| {
-                    let slot = Slot::edition(date, Address::telegram(chat_id));
-                    Delivery::pending(slot, at, at + catch_up, now)
-                })
+                .map(|(at, chat_id)| Delivery::pending(slot(chat_id), at, at + catch_up, now))
                 .collect(),
             Todo::Push { request, chats } => chats
                 .by_ref()
                 .take(n)
-                .map(|chat_id| {
-                    let slot = Slot::edition(date, Address::telegram(chat_id));
-                    Delivery::pending(slot, request.at, request.deadline, now)
-                })
+                .map(|chat_id| Delivery::pending(slot(chat_id), request.at, request.deadline, now))
                 .collect(),
             Todo::Pending(records) => records.by_ref().take(n).collect(),
         }
     }
 }
 
-/// The deliveries started together and what became of them.
+/// The deliveries started together (one kind, one date) and what became of them.
 pub(super) struct Batch {
+    pub kind: Kind,
     pub date: NaiveDate,
-    pub html: Arc<str>,
+    /// What the kind prepared once for every delivery of the batch (the edition's HTML).
+    pub body: Arc<str>,
     todo: Mutex<Todo>,
     /// The deliveries in `todo`, for `/stats`.
     pub unstarted: AtomicUsize,
@@ -157,45 +157,45 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl<S: Sender> Engine<S> {
-    /// Starts a batch of `date`'s deliveries and queues its first part. Returns false when
-    /// the edition has no items: the deliveries are then recorded failed and admins told.
-    pub(super) fn start(&self, date: NaiveDate, mut todo: Todo) -> Result<bool> {
+    /// Starts a batch of the deliveries of `kind` on `date` and queues its first part.
+    /// Returns false when the kind has nothing to send (an edition without items): the
+    /// deliveries are then recorded failed (the kind has told the admins).
+    pub(super) fn start(&self, kind: Kind, date: NaiveDate, mut todo: Todo) -> Result<bool> {
         let count = todo.len();
         if count == 0 {
             return Ok(true);
         }
-        let c = &self.inner.config;
-        let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
-        let edition = self.inner.store.edition(date, with_study)?;
         let catch_up = self.catch_up();
         let now = self.now();
-        if edition.is_empty() {
-            loop {
-                let mut part = todo.take(PART, date, catch_up, now);
-                if part.is_empty() {
-                    break;
+        let body = match self.prepare(kind, date)? {
+            Prepared::Body(body) => body,
+            Prepared::Nothing(reason) => {
+                loop {
+                    let mut part = todo.take(PART, (kind, date), catch_up, now);
+                    if part.is_empty() {
+                        break;
+                    }
+                    for r in &mut part {
+                        r.state = State::Failed;
+                        r.error = Some(reason.into());
+                        r.updated_at = now;
+                    }
+                    self.inner.store.put_deliveries(&part)?;
                 }
-                for r in &mut part {
-                    r.state = State::Failed;
-                    r.error = Some("no items".into());
-                    r.updated_at = now;
+                self.inner.store.flush()?;
+                if let Some(request) = todo.push_request() {
+                    self.inner.store.remove_push(request)?;
                 }
-                self.inner.store.put_deliveries(&part)?;
+                return Ok(false);
             }
-            self.inner.store.flush()?;
-            if let Some(request) = todo.push_request() {
-                self.inner.store.remove_push(request)?;
-            }
-            tracing::error!(%date, "the edition has no items: nothing sent");
-            self.tell_admins(replies::edition_has_no_items(date));
-            return Ok(false);
-        }
+        };
         if let Some(request) = todo.push_request() {
             self.inner.store.put_push(request)?;
         }
         let batch = Arc::new(Batch {
+            kind,
             date,
-            html: edition.html.into(),
+            body,
             todo: Mutex::new(todo),
             unstarted: AtomicUsize::new(count),
             fresh: AtomicUsize::new(0),
@@ -204,7 +204,7 @@ impl<S: Sender> Engine<S> {
             failures: Mutex::new(Vec::new()),
             deactivated: Mutex::new(Vec::new()),
         });
-        tracing::info!(%date, count, "delivering");
+        tracing::info!(kind = kind.as_str(), %date, count, "delivering");
         self.lock_batches().push(batch.clone());
         // The first part now, so that its sends start as soon as it is durable; the others
         // as the queue runs low.
@@ -220,14 +220,14 @@ impl<S: Sender> Engine<S> {
     /// On an error the batch is abandoned.
     fn feed_part(&self, batch: &Arc<Batch>) -> Result<()> {
         let now = self.now();
-        let (kind, mut part) = {
+        let (source, mut part) = {
             let mut todo = lock(&batch.todo);
-            let part = todo.take(PART, batch.date, self.catch_up(), now);
-            (todo.kind(), part)
+            let part = todo.take(PART, (batch.kind, batch.date), self.catch_up(), now);
+            (todo.source(), part)
         };
         batch.unstarted.fetch_sub(part.len(), Ordering::AcqRel);
         let taken = part.len();
-        let wanted = match self.select(kind, &part) {
+        let wanted = match self.select(source, &part) {
             Ok(wanted) => wanted,
             Err(e) => {
                 self.abandon(batch, taken);
@@ -268,7 +268,7 @@ impl<S: Sender> Engine<S> {
 
     /// Which deliveries of `part` to make: each is claimed in the active set, then its
     /// record looked up again. On an error nothing stays claimed.
-    fn select(&self, kind: Kind, part: &[Delivery]) -> Result<Vec<bool>> {
+    fn select(&self, source: Source, part: &[Delivery]) -> Result<Vec<bool>> {
         let mut wanted: Vec<bool> = Vec::with_capacity(part.len());
         for r in part {
             let slot = r.slot();
@@ -277,7 +277,7 @@ impl<S: Sender> Engine<S> {
                 continue;
             }
             let logged = self.inner.store.delivery(&slot);
-            let wants = logged.as_ref().is_ok_and(|l| kind.wants(l.as_ref()));
+            let wants = logged.as_ref().is_ok_and(|l| source.wants(l.as_ref()));
             if !wants {
                 self.set_active(&r.slot(), false);
             }

@@ -1,17 +1,47 @@
-//! What each kind of delivery sends: the one place that turns a queued delivery into an
-//! outgoing message. The dispatch loop, limits, retries and the log are the same for every
-//! kind; a new kind adds its arm here, its rule in the plan and its name in
-//! [`crate::delivery::Kind`].
+//! What each kind of delivery sends: the one place that prepares a batch's message and
+//! turns a queued delivery into an outgoing one. The dispatch loop, limits, retries and
+//! the log are the same for every kind. A new kind is a variant of
+//! [`crate::delivery::Kind`] (its name in the log and its key), its rule in
+//! [`crate::schedule`] (`takes`, `due_of`), and its arms here.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::port::{Outgoing, Sender};
-use super::{Engine, Job};
+use super::{Engine, Job, Result};
 use crate::checkin;
 use crate::delivery::Kind;
 use crate::message::{Address, Buttons};
+use crate::replies;
+use crate::schedule;
+
+/// What a kind prepares once for a batch.
+pub(super) enum Prepared {
+    /// The text every delivery of the batch starts from.
+    Body(Arc<str>),
+    /// Nothing can be sent (the reason is recorded in each delivery; admins were told).
+    Nothing(&'static str),
+}
 
 impl<S: Sender> Engine<S> {
+    /// Prepares the batch of `kind` due on `date`.
+    pub(super) fn prepare(&self, kind: Kind, date: NaiveDate) -> Result<Prepared> {
+        match kind {
+            Kind::Edition => {
+                let c = &self.inner.config;
+                let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
+                let edition = self.inner.store.edition(date, with_study)?;
+                if edition.is_empty() {
+                    tracing::error!(%date, "the edition has no items: nothing sent");
+                    self.tell_admins(replies::edition_has_no_items(date));
+                    return Ok(Prepared::Nothing("no items"));
+                }
+                Ok(Prepared::Body(edition.html.into()))
+            }
+        }
+    }
+
     /// The message for one attempt of `job`.
     pub(super) fn outgoing(&self, job: &Job) -> Outgoing {
         let record = &job.record;
@@ -20,7 +50,7 @@ impl<S: Sender> Engine<S> {
         };
         Outgoing {
             to: record.to,
-            html: job.batch.html.to_string(),
+            html: job.batch.body.to_string(),
             buttons,
             paid: self.inner.config.paid_broadcast,
         }

@@ -31,17 +31,17 @@ use tokio_util::sync::CancellationToken;
 use crate::calendar::Calendar;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::delivery::{Delivery, PushReport, PushRequest, Slot, State, Tally};
+use crate::delivery::{Delivery, Kind, PushReport, PushRequest, Slot, State, Tally};
 use crate::message::{Address, Channel};
 use crate::replies;
 use crate::schedule;
 use crate::store::{self, Store};
 
 use alarm::Alarm;
-use batch::{Batch, Todo};
+use batch::{Batch, Dues, Todo};
 use flusher::Flusher;
 use limiter::{Admit, Limiter};
-use plan::Plan;
+use plan::{Due, Plan};
 use port::{Outgoing, Sender};
 
 /// Sends in flight at once; also the most messages a kill can leave sent but unrecorded.
@@ -327,13 +327,20 @@ impl<S: Sender> Engine<S> {
             return Ok(());
         }
         let catch_up = self.catch_up();
-        let mut by_date: BTreeMap<NaiveDate, Vec<(DateTime<Utc>, i64)>> = BTreeMap::new();
+        // Each (kind, date) is one batch.
+        let mut batches: BTreeMap<(Kind, NaiveDate), Dues> = BTreeMap::new();
         let mut missed = Vec::new();
         // Whether a date has any record at all: on a morning's first due time it has none,
         // and 100,000 lookups that find nothing are skipped.
         let mut logged: HashMap<NaiveDate, bool> = HashMap::new();
-        for (at, date, chat_id) in due {
-            let slot = Slot::edition(date, Address::telegram(chat_id));
+        for Due {
+            at,
+            kind,
+            date,
+            chat_id,
+        } in due
+        {
+            let slot = Slot::new(kind, date, Address::telegram(chat_id));
             if self.is_active(&slot) {
                 continue;
             }
@@ -353,7 +360,7 @@ impl<S: Sender> Engine<S> {
                 record.state = State::Missed;
                 missed.push(record);
             } else {
-                by_date.entry(date).or_default().push((at, chat_id));
+                batches.entry((kind, date)).or_default().push((at, chat_id));
             }
         }
         if !missed.is_empty() {
@@ -361,8 +368,8 @@ impl<S: Sender> Engine<S> {
             self.inner.store.put_deliveries(&missed)?;
             self.inner.store.flush()?;
         }
-        for (date, due) in by_date {
-            self.start(date, Todo::Due(due.into_iter()))?;
+        for ((kind, date), due) in batches {
+            self.start(kind, date, Todo::Due(due.into_iter()))?;
         }
         Ok(())
     }
@@ -372,7 +379,7 @@ impl<S: Sender> Engine<S> {
     fn resume(&self) -> Result<()> {
         self.refresh_plan()?;
         let now = self.now();
-        let mut by_date: BTreeMap<NaiveDate, Vec<Delivery>> = BTreeMap::new();
+        let mut batches: BTreeMap<(Kind, NaiveDate), Vec<Delivery>> = BTreeMap::new();
         let mut closed = Vec::new();
         for mut record in self.inner.store.pending_deliveries()? {
             let subscribed = self.lock_plan().get(record.to.id).is_some_and(|s| s.active);
@@ -390,16 +397,20 @@ impl<S: Sender> Engine<S> {
                 record.updated_at = now;
                 closed.push(record);
             } else {
-                by_date.entry(record.date).or_default().push(record);
+                batches
+                    .entry((record.kind, record.date))
+                    .or_default()
+                    .push(record);
             }
         }
         if !closed.is_empty() {
             self.inner.store.put_deliveries(&closed)?;
             self.inner.store.flush()?;
         }
-        for (date, records) in by_date {
-            tracing::info!(%date, count = records.len(), "resuming interrupted deliveries");
-            self.start(date, Todo::Pending(records.into_iter()))?;
+        for ((kind, date), records) in batches {
+            let count = records.len();
+            tracing::info!(kind = kind.as_str(), %date, count, "resuming interrupted deliveries");
+            self.start(kind, date, Todo::Pending(records.into_iter()))?;
         }
         for request in self.inner.store.pushes()? {
             if now > request.deadline {
@@ -409,6 +420,7 @@ impl<S: Sender> Engine<S> {
             tracing::info!(date = %request.date, "resuming an interrupted /pushnow");
             let chats = self.active_chats();
             self.start(
+                Kind::Edition,
                 request.date,
                 Todo::Push {
                     request,
@@ -456,7 +468,7 @@ impl<S: Sender> Engine<S> {
             request,
             chats: chats.into_iter(),
         };
-        if !self.start(today, todo)? {
+        if !self.start(Kind::Edition, today, todo)? {
             report.queued = 0;
             report.empty = true;
         }

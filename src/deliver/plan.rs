@@ -11,11 +11,21 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::calendar::{Calendar, DayRule};
 use crate::config::Config;
+use crate::delivery::Kind;
 use crate::schedule;
 use crate::subscription::Subscription;
 
 /// A delivery time and day rule, the config's defaults filled in.
 pub type Rule = (NaiveTime, DayRule);
+
+/// A delivery the plan says is due: compact, as a morning has one per chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Due {
+    pub at: DateTime<Utc>,
+    pub kind: Kind,
+    pub date: NaiveDate,
+    pub chat_id: i64,
+}
 
 /// What the engine keeps of a subscription; the whole record stays in the store.
 #[derive(Debug, Clone, Copy)]
@@ -45,10 +55,10 @@ pub struct Plan {
     pub dirty: bool,
     /// Every subscription, sorted by chat id.
     subs: Vec<(i64, Planned)>,
-    /// The active chats of each rule, sorted.
-    chats: HashMap<Rule, Vec<i64>>,
-    /// Each due instant of yesterday and today, and the rules due then.
-    dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, Rule)>>,
+    /// The chats that take each kind, by rule, sorted.
+    chats: HashMap<(Kind, Rule), Vec<i64>>,
+    /// Each due instant of yesterday and today, and the kinds and rules due then.
+    dues: BTreeMap<DateTime<Utc>, Vec<(Kind, NaiveDate, Rule)>>,
     /// Dues up to this instant have been acted on.
     pub cursor: Option<DateTime<Utc>>,
 }
@@ -61,26 +71,29 @@ impl Plan {
         config: &Config,
         calendar: &Calendar,
     ) -> Plan {
-        let mut planned: Vec<(i64, Planned)> = subs
-            .into_iter()
-            .map(|s| (s.chat_id, Planned::of(&s, config)))
-            .collect();
+        let mut planned: Vec<(i64, Planned)> = Vec::new();
+        let mut chats: HashMap<(Kind, Rule), Vec<i64>> = HashMap::new();
+        for sub in subs {
+            let p = Planned::of(&sub, config);
+            for kind in Kind::ALL.into_iter().filter(|&k| schedule::takes(k, &sub)) {
+                chats.entry((kind, p.rule)).or_default().push(sub.chat_id);
+            }
+            planned.push((sub.chat_id, p));
+        }
         planned.sort_unstable_by_key(|(chat_id, _)| *chat_id);
         planned.dedup_by_key(|(chat_id, _)| *chat_id);
         planned.shrink_to_fit();
-        let mut chats: HashMap<Rule, Vec<i64>> = HashMap::new();
-        for (chat_id, p) in planned.iter().filter(|(_, p)| p.active) {
-            chats.entry(p.rule).or_default().push(*chat_id);
-        }
-        let mut dues: BTreeMap<DateTime<Utc>, Vec<(NaiveDate, Rule)>> = BTreeMap::new();
+        let mut dues: BTreeMap<DateTime<Utc>, Vec<(Kind, NaiveDate, Rule)>> = BTreeMap::new();
         for date in [today.pred_opt().unwrap_or(today), today] {
-            for &rule in chats.keys() {
-                if let Some(at) = schedule::due_on(rule, date, config, calendar) {
-                    dues.entry(at).or_default().push((date, rule));
+            for &(kind, rule) in chats.keys() {
+                if let Some(at) = schedule::due_of(kind, rule, date, config, calendar) {
+                    dues.entry(at).or_default().push((kind, date, rule));
                 }
             }
         }
         for list in chats.values_mut() {
+            list.sort_unstable();
+            list.dedup();
             list.shrink_to_fit();
         }
         Plan {
@@ -115,9 +128,13 @@ impl Plan {
             .map(|i| &self.subs[i].1)
     }
 
-    /// The distinct rules of the active subscriptions.
-    pub fn rules(&self) -> HashSet<Rule> {
-        self.chats.keys().copied().collect()
+    /// The distinct rules of the subscriptions that take `kind`.
+    pub fn rules(&self, kind: Kind) -> HashSet<Rule> {
+        self.chats
+            .keys()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, rule)| *rule)
+            .collect()
     }
 
     /// The chats of the active subscriptions, in order.
@@ -146,20 +163,25 @@ impl Plan {
     /// The deliveries due after the cursor and up to `now`, as (due, date, chat), and moves
     /// the cursor to `now`. A subscription made or changed after its time starts with the
     /// next one.
-    pub fn take_due(&mut self, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, NaiveDate, i64)> {
+    pub fn take_due(&mut self, now: DateTime<Utc>) -> Vec<Due> {
         let from = self.cursor;
         let mut due = Vec::new();
         for (&at, rules) in self.dues.range(..=now) {
             if from.is_some_and(|c| at <= c) {
                 continue;
             }
-            for (date, rule) in rules {
-                for &chat_id in self.chats.get(rule).into_iter().flatten() {
+            for &(kind, date, rule) in rules {
+                for &chat_id in self.chats.get(&(kind, rule)).into_iter().flatten() {
                     if self
                         .get(chat_id)
                         .is_some_and(|s| s.active && s.changed_at <= at)
                     {
-                        due.push((at, *date, chat_id));
+                        due.push(Due {
+                            at,
+                            kind,
+                            date,
+                            chat_id,
+                        });
                     }
                 }
             }
@@ -232,7 +254,12 @@ mod tests {
         assert_eq!(p.active_chats(), vec![-3, -2, -1]);
         assert_eq!(p.next_due_after(at(3, 0, 0)), Some(at(3, 7, 30)));
         // Started at 08:00: yesterday's and this morning's dues, the inactive chat left out.
-        let mut due = p.take_due(at(3, 8, 0));
+        let mut due: Vec<_> = p
+            .take_due(at(3, 8, 0))
+            .into_iter()
+            .inspect(|d| assert_eq!(d.kind, Kind::Edition))
+            .map(|d| (d.at, d.date, d.chat_id))
+            .collect();
         due.sort_unstable();
         let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
         assert_eq!(

@@ -17,7 +17,7 @@ impl<S: Sender> Engine<S> {
         let rules = {
             let plan = self.lock_plan();
             (stats.active, stats.inactive) = plan.counts();
-            plan.rules()
+            plan.rules(Kind::Edition)
         };
         let today = self.today();
         stats.kinds = self.inner.store.tallies_on(today)?;

@@ -248,11 +248,17 @@ async fn a_start_within_catch_up_delivers_and_beyond_it_records_missed() {
 
     let sent = h.fake.wait_for_sent(1, PATIENCE).await;
     assert_eq!(sent[0].chat_id, -1);
-    let stats = ask_admin(&h, "/stats").await;
-    assert!(
-        stats.contains("已送达 1") && stats.contains("错过 1"),
-        "{stats}"
-    );
+    // The fake has the message before the bot has its answer recorded: ask until it has.
+    let counted = |stats: &str| stats.contains("已送达 1") && stats.contains("错过 1");
+    let mut stats = ask_admin(&h, "/stats").await;
+    for _ in 0..50 {
+        if counted(&stats) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stats = ask_admin(&h, "/stats").await;
+    }
+    assert!(counted(&stats), "{stats}");
     assert!(h.fake.sent_to(-2).is_empty());
 
     // /pushnow serves the missed group, and only it.

@@ -427,6 +427,12 @@ impl FakeApi {
         self.shared.lock().delay = d;
     }
 
+    /// Makes each call wait a random 0 to `j` before it arrives (and is counted against
+    /// the limits), as requests do over a real network.
+    pub fn set_jitter(&self, j: Duration) {
+        self.shared.lock().jitter = j;
+    }
+
     pub fn set_limits(&self, on: bool) {
         self.shared.lock().limits = on;
     }

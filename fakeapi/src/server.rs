@@ -154,6 +154,10 @@ async fn handle(
         Ok(p) => p,
         Err(e) => return Ok(respond(&Reply::error(400, format!("Bad Request: {e}")))),
     };
+    let jitter = shared.lock().jitter;
+    if !jitter.is_zero() {
+        tokio::time::sleep(jitter.mul_f64(fastrand::f64())).await;
+    }
     let outcome = match route {
         Route::Method(Method::GetUpdates) => shared.get_updates(params).await,
         Route::Method(m) => shared.call(m, params, uploads),

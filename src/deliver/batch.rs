@@ -346,15 +346,16 @@ impl<S: Sender> Engine<S> {
         if batch.remaining.fetch_sub(n, Ordering::AcqRel) != n {
             return;
         }
-        self.lock_batches()
-            .retain(|b| !std::ptr::eq(Arc::as_ptr(b), batch));
-        tokio::task::spawn_blocking(memory::release_free);
+        // The request goes before the batch, so that a batch seen over is wholly over.
         let finished = lock(&batch.todo).push_request().cloned();
         if let Some(request) = finished
             && let Err(e) = self.inner.store.remove_push(&request)
         {
             tracing::warn!(error = %e, "cannot clear a finished /pushnow");
         }
+        self.lock_batches()
+            .retain(|b| !std::ptr::eq(Arc::as_ptr(b), batch));
+        tokio::task::spawn_blocking(memory::release_free);
         let failures = lock(&batch.failures);
         if failures.is_empty() {
             return;

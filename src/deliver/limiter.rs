@@ -1,5 +1,13 @@
-//! A channel's send limits ([`Limits`]) as sliding windows, so that the bot paces itself
-//! without waiting for 429 answers. Pure: the caller passes the time.
+//! A channel's send limits ([`Limits`]), so that the bot paces itself without waiting for
+//! 429 answers. Pure: the caller passes the time.
+//!
+//! The overall rate is paced evenly, a little under the limit (one send every
+//! [`PACE`] × 1 s / rate): a burst of a whole second's sends at a window's edge, met by a
+//! few tens of milliseconds of network jitter on the way, arrives as more than the limit
+//! allows. Sliding windows (overall and per address) stay as the hard caps. A limiter that
+//! is made assumes the last second is full (a process restarted in the middle of a push
+//! does not know what its predecessor sent), and after a 429 it paces at half speed for a
+//! while ([`Limiter::slow_down`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -10,6 +18,12 @@ use crate::message::{Address, Channel};
 /// Slack added to every window: requests leave here a little before they arrive there, and
 /// arrival order jitters by a few milliseconds.
 const MARGIN: Duration = Duration::from_millis(25);
+/// How much wider than the limit's average the gap between two sends is: at 30 a second,
+/// 35 ms, so that any second of arrivals jittered by up to 50 ms holds at most 30.
+pub const PACE: f64 = 1.05;
+/// The gap after a 429, as a multiple of the usual one, and for how long.
+const SLOWED: f64 = 2.0;
+const SLOW_FOR: Duration = Duration::from_secs(30);
 /// The window of one address: at most `.0` sends in `.1`.
 type Rule = (usize, Duration);
 
@@ -120,6 +134,12 @@ pub struct Limiter {
     channel: Channel,
     limits: Limits,
     overall: Window,
+    /// The usual gap between two sends.
+    gap: Duration,
+    /// The earliest instant of the next send.
+    next: Instant,
+    /// Sends are spaced [`SLOWED`] times wider until then.
+    slow_until: Option<Instant>,
     chats: HashMap<i64, ChatSends>,
     last_sweep: Option<Instant>,
 }
@@ -136,13 +156,32 @@ pub enum Admit {
 }
 
 impl Limiter {
-    pub fn new(channel: Channel, limits: Limits) -> Limiter {
+    /// A limiter made at `now`: its first send waits for a second (and the margin) to
+    /// pass, as if the last second had been full.
+    pub fn new(channel: Channel, limits: Limits, now: Instant) -> Limiter {
+        let second = Duration::from_secs(1);
         Limiter {
             channel,
             limits,
-            overall: Window::new(limits.per_second as usize, Duration::from_secs(1)),
+            overall: Window::new(limits.per_second as usize, second),
+            gap: second.mul_f64(PACE) / limits.per_second.max(1),
+            next: now + second + MARGIN,
+            slow_until: None,
             chats: HashMap::new(),
             last_sweep: None,
+        }
+    }
+
+    /// The channel answered 429: pace at half speed for a while (the answer's own wait is
+    /// obeyed by the caller).
+    pub fn slow_down(&mut self, now: Instant) {
+        self.slow_until = Some(now + SLOW_FOR);
+    }
+
+    fn gap(&self, now: Instant) -> Duration {
+        match self.slow_until {
+            Some(until) if now < until => self.gap.mul_f64(SLOWED),
+            _ => self.gap,
         }
     }
 
@@ -165,7 +204,10 @@ impl Limiter {
                 return Admit::Chat(wait);
             }
         }
-        let wait = self.overall.wait(now);
+        let wait = self
+            .overall
+            .wait(now)
+            .max(self.next.saturating_duration_since(now));
         if !wait.is_zero() {
             return Admit::Overall(wait);
         }
@@ -176,6 +218,7 @@ impl Limiter {
             }
         }
         self.overall.sent.push_back(now);
+        self.next = now + self.gap(now);
         Admit::Now
     }
 
@@ -199,9 +242,11 @@ impl Limiter {
 mod tests {
     use super::*;
 
-    /// Telegram's rules: 20 a minute per group (negative id), 1 a second per private chat.
-    fn limiter(per_second: u32) -> Limiter {
-        Limiter::new(Channel::Telegram, crate::telegram::limits(per_second))
+    /// Telegram's rules (20 a minute per group, 1 a second per private chat), made long
+    /// enough before `t0` that its first second has passed.
+    fn limiter_at(per_second: u32, t0: Instant) -> Limiter {
+        let made = t0.checked_sub(Duration::from_secs(2)).unwrap_or(t0);
+        Limiter::new(Channel::Telegram, crate::telegram::limits(per_second), made)
     }
 
     impl Limiter {
@@ -215,38 +260,55 @@ mod tests {
     }
 
     #[test]
-    fn overall_rate_is_a_sliding_second() {
+    fn sends_are_paced_evenly_under_the_rate() {
         let t0 = Instant::now();
-        let mut l = limiter(30);
-        for i in 0..30 {
-            assert_eq!(l.admit_chat(-(i + 1), t0), Admit::Now);
-        }
-        match l.admit_chat(-100, t0 + ms(500)) {
-            Admit::Overall(w) => assert_eq!(w, ms(525)),
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(l.admit_chat(-100, t0 + ms(1025)), Admit::Now);
+        let mut l = limiter_at(30, t0);
+        assert_eq!(l.admit_chat(-1, t0), Admit::Now);
+        // 1.05 s / 30 = 35 ms to the next send, whichever chat.
+        assert_eq!(l.admit_chat(-2, t0 + ms(10)), Admit::Overall(ms(25)));
+        assert_eq!(l.admit_chat(-2, t0 + ms(35)), Admit::Now);
+    }
+
+    #[test]
+    fn a_new_limiter_assumes_the_last_second_was_full() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(Channel::Telegram, crate::telegram::limits(30), t0);
+        assert_eq!(l.admit_chat(-1, t0), Admit::Overall(ms(1025)));
+        assert_eq!(l.admit_chat(-1, t0 + ms(1025)), Admit::Now);
+    }
+
+    #[test]
+    fn after_a_429_sends_are_spaced_twice_as_wide_for_a_while() {
+        let t0 = Instant::now();
+        let mut l = limiter_at(30, t0);
+        l.slow_down(t0);
+        assert_eq!(l.admit_chat(-1, t0), Admit::Now);
+        assert_eq!(l.admit_chat(-2, t0 + ms(35)), Admit::Overall(ms(35)));
+        assert_eq!(l.admit_chat(-2, t0 + ms(70)), Admit::Now);
+        let later = t0 + Duration::from_secs(31);
+        assert_eq!(l.admit_chat(-3, later), Admit::Now);
+        assert_eq!(l.admit_chat(-4, later + ms(35)), Admit::Now);
     }
 
     #[test]
     fn twenty_a_minute_per_group_one_a_second_per_private_chat() {
         let t0 = Instant::now();
-        let mut l = limiter(1000);
+        let mut l = limiter_at(1000, t0);
         for i in 0..20 {
             assert_eq!(l.admit_chat(-5, t0 + ms(i * 100)), Admit::Now);
         }
         assert!(matches!(l.admit_chat(-5, t0 + ms(2000)), Admit::Chat(w) if w == ms(58_025)));
         assert_eq!(l.admit_chat(-6, t0 + ms(2000)), Admit::Now);
-        assert_eq!(l.admit_chat(7, t0), Admit::Now);
-        assert!(matches!(l.admit_chat(7, t0 + ms(500)), Admit::Chat(_)));
-        assert_eq!(l.admit_chat(7, t0 + ms(1025)), Admit::Now);
+        assert_eq!(l.admit_chat(7, t0 + ms(2010)), Admit::Now);
+        assert!(matches!(l.admit_chat(7, t0 + ms(2500)), Admit::Chat(_)));
+        assert_eq!(l.admit_chat(7, t0 + ms(3035)), Admit::Now);
     }
 
     #[test]
     fn no_one_second_window_ever_holds_more_than_the_limit() {
         // Drive the limiter as the engine does and check every window of the outcome.
         let t0 = Instant::now();
-        let mut l = limiter(30);
+        let mut l = limiter_at(30, t0);
         let mut sent = Vec::new();
         let mut now = t0;
         let mut chat = 0;
@@ -270,6 +332,33 @@ mod tests {
         assert!(rate > 28.5, "{rate}");
     }
 
+    #[test]
+    fn paced_sends_stay_under_the_limit_when_they_arrive_with_50_ms_of_jitter() {
+        let t0 = Instant::now();
+        let mut l = limiter_at(30, t0);
+        let mut rng = fastrand::Rng::with_seed(11);
+        let (mut now, mut chat, mut arrivals) = (t0, 0, Vec::new());
+        while arrivals.len() < 600 {
+            match l.admit_chat(-1 - chat, now) {
+                Admit::Now => {
+                    arrivals.push(now + ms(rng.u64(0..=50)));
+                    chat += 1;
+                }
+                Admit::Overall(w) | Admit::Chat(w) => now += w,
+            }
+        }
+        arrivals.sort_unstable();
+        for (i, &t) in arrivals.iter().enumerate() {
+            let within = arrivals[i..]
+                .iter()
+                .take_while(|&&u| u.duration_since(t) < Duration::from_secs(1))
+                .count();
+            assert!(within <= 30, "{within} arrivals within a second");
+        }
+        let rate = 600.0 / now.duration_since(t0).as_secs_f64();
+        assert!(rate >= 28.5, "{rate}");
+    }
+
     proptest::proptest! {
         /// Whatever the chats and the timing, no window of the outcome holds more than its
         /// limit: 5 a second overall here, 20 a minute per group, 1 a second per private chat.
@@ -278,7 +367,7 @@ mod tests {
             steps in proptest::collection::vec((-3i64..3, 0u64..1500), 1..400)
         ) {
             let t0 = Instant::now();
-            let mut l = limiter(5);
+            let mut l = limiter_at(5, t0);
             let mut now = t0;
             let mut sent: Vec<(i64, Instant)> = Vec::new();
             for (chat, pause) in steps {
@@ -307,9 +396,9 @@ mod tests {
     #[test]
     fn quiet_chats_are_forgotten() {
         let t0 = Instant::now();
-        let mut l = limiter(1000);
+        let mut l = limiter_at(1000, t0);
         for i in 0..100 {
-            l.admit_chat(i, t0);
+            l.admit_chat(i, t0 + ms(i as u64 * 2));
         }
         l.admit_chat(1, t0 + Duration::from_secs(120));
         assert!(l.chats.len() <= 2, "{}", l.chats.len());

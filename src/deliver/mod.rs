@@ -77,6 +77,8 @@ struct Inner<S> {
     batches: Mutex<Vec<Arc<Batch>>>,
     /// One limiter per channel, made at its first send.
     limiters: Mutex<HashMap<Channel, Limiter>>,
+    /// When the engine was made: a channel's limiter counts its first second from here.
+    started: Instant,
     permits: Arc<Semaphore>,
     concurrency: usize,
     flusher: Flusher,
@@ -151,6 +153,7 @@ impl<S: Sender> Engine<S> {
                 active: Mutex::new(HashSet::new()),
                 batches: Mutex::new(Vec::new()),
                 limiters: Mutex::new(HashMap::new()),
+                started: Instant::now(),
                 permits,
                 concurrency,
                 plan: Mutex::new(Plan::stale()),

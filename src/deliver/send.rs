@@ -7,26 +7,28 @@ use super::limiter::{Admit, Limiter};
 use super::port::{SendError, Sender};
 use super::{Engine, Job, backoff};
 use crate::delivery::{Slot, State};
-use crate::message::Address;
+use crate::message::{Address, Channel};
 
 impl<S: Sender> Engine<S> {
     /// Counts a send to `to` against its channel's limits, or says how long to wait.
     pub(super) fn admit(&self, to: Address) -> Admit {
+        self.with_limiter(to.channel, |l| l.admit(to, Instant::now()))
+    }
+
+    /// The limiter of `channel`, made at its first use as if made when the engine was (a
+    /// new process assumes its predecessor's last second was full).
+    fn with_limiter<T>(&self, channel: Channel, f: impl FnOnce(&mut Limiter) -> T) -> T {
         let mut limiters = self
             .inner
             .limiters
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        limiters
-            .entry(to.channel)
-            .or_insert_with(|| {
-                let limits = self
-                    .inner
-                    .sender
-                    .limits(to.channel, self.inner.config.max_per_second);
-                Limiter::new(to.channel, limits)
-            })
-            .admit(to, Instant::now())
+        let limiter = limiters.entry(channel).or_insert_with(|| {
+            let per_second = self.inner.config.max_per_second;
+            let limits = self.inner.sender.limits(channel, per_second);
+            Limiter::new(channel, limits, self.inner.started)
+        });
+        f(limiter)
     }
 
     /// One attempt; the outcome is recorded, or the job goes back to the queue.
@@ -41,7 +43,8 @@ impl<S: Sender> Engine<S> {
                 self.finish(job, State::Sent, None).await;
             }
             Err(SendError::RateLimited(wait)) => {
-                tracing::warn!(%to, ?wait, "rate limited (429); waiting as told");
+                tracing::warn!(%to, ?wait, "rate limited (429); waiting as told, then slower");
+                self.with_limiter(to.channel, |l| l.slow_down(Instant::now()));
                 self.enqueue(job, Instant::now() + wait);
             }
             Err(SendError::Retryable(e)) => {

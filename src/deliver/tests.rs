@@ -359,10 +359,13 @@ async fn errors_are_classified_and_acted_on() {
 
 #[tokio::test]
 async fn retries_stop_at_the_deadline() {
-    let w = World::new(at(9, 59, 59) + chrono::Duration::milliseconds(900));
+    // The first attempt comes about a second after the start (a new engine assumes the
+    // last second full), then a retry's backoff reaches past the 10:00 deadline.
+    let w = World::new(at(9, 59, 58) + chrono::Duration::milliseconds(500));
     w.subscribe(-1, None, at(7, 0, 0));
+    let bad_gateway = || SendError::Retryable("Bad Gateway".into());
     w.script
-        .fail(-1, vec![SendError::Retryable("Bad Gateway".into())]);
+        .fail(-1, vec![bad_gateway(), bad_gateway(), bad_gateway()]);
     w.engine.tick().unwrap();
     w.settle().await;
     assert!(!w.script.sent_to().contains(&-1));

@@ -202,6 +202,9 @@ pub(crate) struct State {
     pub limits: bool,
     pub record_requests: bool,
     pub delay: Duration,
+    /// Each call waits a random 0 to `jitter` before it is looked at (and counted against
+    /// the limits): arrival jitter of a real network.
+    pub jitter: Duration,
     pub updates: VecDeque<(u32, Value)>,
     next_update_id: u32,
     chats: HashMap<i64, ChatSpec>,
@@ -229,6 +232,7 @@ impl State {
             limits,
             record_requests,
             delay: Duration::ZERO,
+            jitter: Duration::ZERO,
             updates: VecDeque::new(),
             next_update_id: 1,
             chats: HashMap::new(),

@@ -5,8 +5,9 @@
 //! group's records move with it to its supergroup.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 
-use super::{Result, Store, chat_key, date_key, decode, encode};
+use super::{Result, Store, StoreError, chat_key, date_key, decode, encode};
 use crate::checkin::{CheckIn, Member, Tap};
 use crate::delivery::Slot;
 use crate::message::Address;
@@ -39,6 +40,38 @@ fn next_chat(key: &[u8]) -> Option<Vec<u8>> {
     u64::from_be_bytes(chat)
         .checked_add(1)
         .map(|n| n.to_be_bytes().to_vec())
+}
+
+/// Writes a check-in inside a transaction (an import); one that exists is kept, as in
+/// [`Store::put_checkins`].
+pub(super) fn put_checkin_in(
+    checkins: &TransactionalTree,
+    r: &CheckIn,
+) -> ConflictableTransactionResult<(), StoreError> {
+    let k = checkin_key(r.chat_id, r.date, r.user_id);
+    if checkins.get(k.as_slice())?.is_none() {
+        checkins.insert(k, encode(r))?;
+    }
+    Ok(())
+}
+
+/// Writes a member inside a transaction (an import), merged with what is there, as in
+/// [`Store::put_members`]. A record that cannot be read is replaced; returns whether one
+/// was, for the caller to report once the transaction is done (the closure may re-run).
+pub(super) fn put_member_in(
+    members: &TransactionalTree,
+    m: &Member,
+) -> ConflictableTransactionResult<bool, StoreError> {
+    let k = member_key(m.chat_id, m.user_id);
+    let (merged, replaced) = match members.get(k.as_slice())? {
+        Some(old) => match decode::<Member>("members", &old) {
+            Ok(old) => (old.merge(m.clone()), false),
+            Err(_) => (m.clone(), true),
+        },
+        None => (m.clone(), false),
+    };
+    members.insert(k, encode(&merged))?;
+    Ok(replaced)
 }
 
 impl Store {
@@ -115,7 +148,7 @@ impl Store {
             .collect()
     }
 
-    /// Writes check-ins (an import); one that exists is kept. Not flushed.
+    /// Writes check-ins; one that exists is kept. Not flushed.
     pub fn put_checkins(&self, records: &[CheckIn]) -> Result<()> {
         for r in records {
             // An existing record stays: the first tap's time is the one to keep.
@@ -237,7 +270,7 @@ impl Store {
             .collect()
     }
 
-    /// Writes members (an import), merged with what is there. Not flushed.
+    /// Writes members, merged with what is there. Not flushed.
     pub fn put_members(&self, members: &[Member]) -> Result<()> {
         for m in members {
             self.merge_member(m.clone())?;

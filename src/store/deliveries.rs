@@ -11,8 +11,9 @@ use std::sync::MutexGuard;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 
-use super::{Result, Store, date_key, decode, encode};
+use super::{Result, Store, StoreError, date_key, decode, encode};
 use crate::delivery::{Delivery, Kind, PushRequest, Slot, State, Tally};
 use crate::message::Address;
 
@@ -45,6 +46,12 @@ impl Tallies {
             kinds.entry(kind).or_default().count(state, by);
         }
     }
+
+    /// Drops every date's count, after a write that did not keep them (an import): each is
+    /// counted afresh when next asked for.
+    pub(super) fn forget(&mut self) {
+        self.0.clear();
+    }
 }
 
 /// Only the kind and state of a record, read without decoding the rest.
@@ -69,6 +76,25 @@ fn key(slot: &Slot) -> Vec<u8> {
         slot.key
     )
     .into_bytes()
+}
+
+/// Writes one record inside a transaction over the log and its pending index (an import),
+/// keeping the index as [`Store::put_deliveries`] does. The caller holds the log's lock
+/// ([`Store::lock_log`]) across the transaction and forgets the counts after it
+/// ([`Tallies::forget`]).
+pub(super) fn put_in(
+    deliveries: &TransactionalTree,
+    pending: &TransactionalTree,
+    r: &Delivery,
+) -> ConflictableTransactionResult<(), StoreError> {
+    let k = key(&r.slot());
+    let old = deliveries.insert(k.as_slice(), encode(r))?;
+    if r.state == State::Pending {
+        pending.insert(k.as_slice(), &[][..])?;
+    } else if old.is_some_and(|v| state_of(&v).is_ok_and(|(_, s)| s == State::Pending)) {
+        pending.remove(k.as_slice())?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -116,7 +142,7 @@ impl Store {
     }
 
     /// Serialises writes to the log with the index and the counts kept beside it.
-    fn lock_log(&self) -> MutexGuard<'_, Tallies> {
+    pub(super) fn lock_log(&self) -> MutexGuard<'_, Tallies> {
         self.tallies.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -224,17 +224,10 @@ mod tests {
         store.edition(d(1), true).unwrap();
         store
             .put_subscription(&Subscription {
-                chat_id: -100123,
                 title: "支部".into(),
-                kind: "supergroup".into(),
                 time: NaiveTime::from_hms_opt(7, 30, 0),
                 days: Some(DayRule::Everyday),
-                active: true,
-                reason: None,
-                subscribed_by: 9,
-                subscribed_at: now(),
-                changed_at: now(),
-                checkin: true,
+                ..subscription(-100123)
             })
             .unwrap();
         let doc = store.export().unwrap();

@@ -17,7 +17,6 @@ use crate::calendar::Calendar;
 use crate::clock::{self, Clock};
 use crate::config::{Config, Env};
 use crate::content::{self, Library};
-use crate::deliver::Engine;
 use crate::edition;
 use crate::schedule;
 use crate::store::{Document, Store};
@@ -88,22 +87,20 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    // The engine starts its group-commit task when it is made.
+    // App::new makes the engine, which starts its group-commit worker when it is made.
     let entered = runtime.enter();
     let bot = telegram::client(&config);
     let shutdown = CancellationToken::new();
-    let mut app = App::new(config, store.clone(), calendar, clock.clone());
-    let sender = telegram::TelegramSender::new(bot.clone(), app.config.token.clone());
-    let engine = Engine::new(
+    let sender = telegram::TelegramSender::new(bot.clone(), config.token.clone());
+    let app = Arc::new(App::new(
+        config,
         store.clone(),
-        sender,
-        app.config.clone(),
-        app.calendar.clone(),
+        calendar,
         clock,
+        sender,
         shutdown.clone(),
-    );
-    app.engine = Some(engine.clone());
-    let app = Arc::new(app);
+    ));
+    let engine = app.engine.clone();
     drop(entered);
     let served = runtime.block_on(async {
         let signal = shutdown_signal().context("cannot listen for SIGTERM")?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use common::{
     BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, button, chair, group,
-    group_subscription, local_time_in, member, next_to, today,
+    group_subscription, member, next_to, on_start_day, the_day_before, time, today,
 };
 use fakeapi::{ChatSpec, FakeApi, Fault, Sent, UserSpec};
 use mingjing::calendar::{Calendar, DayRule};
@@ -24,25 +24,23 @@ fn members(n: i64) -> Vec<UserSpec> {
         .collect()
 }
 
-/// A document of subscriptions only, for [`Harness::import`].
-fn subscriptions(subs: Vec<Subscription>) -> Document {
-    Document {
-        format: 1,
-        next_id: 1,
-        subscriptions: subs,
-        ..Document::default()
-    }
-}
-
-/// A group subscription due a few seconds from now, made yesterday.
-fn due_soon(chat: &ChatSpec, secs: i64) -> Subscription {
-    let mut sub = group_subscription(
-        chat.id,
-        local_time_in(chrono::Duration::seconds(secs)),
-        Utc::now() - chrono::Duration::days(1),
-    );
+/// A group subscription due at 08:00, made the day before.
+fn at_eight(chat: &ChatSpec) -> Subscription {
+    let mut sub = group_subscription(chat.id, time("08:00:00"), the_day_before());
     sub.title = chat.title.clone().unwrap_or_default();
     sub
+}
+
+/// The bot with `subs` imported and `schedule` (the default if `None`), its clock `secs`
+/// seconds before 08:00 on the tests' day (see [`common::today`]).
+async fn before_eight(secs: i64, subs: Vec<Subscription>, schedule: Option<&str>) -> Harness {
+    Harness::start_with(Setup {
+        schedule: schedule.map(String::from),
+        now: Some(on_start_day("08:00:00") - chrono::Duration::seconds(secs)),
+        subscriptions: subs,
+        ..Setup::default()
+    })
+    .await
 }
 
 /// The morning message of `chat`, waiting for it.
@@ -87,10 +85,9 @@ fn edits(h: &Harness, chat: &ChatSpec) -> usize {
 
 #[tokio::test]
 async fn members_check_in_once_a_day_and_the_records_stay() {
-    let mut h = Harness::start().await;
     let g = group();
+    let mut h = before_eight(3, vec![at_eight(&g)], None).await;
     h.fake.set_member_status(g.id, chair().id, "administrator");
-    h.import(&subscriptions(vec![due_soon(&g, 3)])).await;
 
     // The morning message carries the button, with the date in its data.
     let morning = morning(&h, &g).await;
@@ -167,9 +164,8 @@ async fn members_check_in_once_a_day_and_the_records_stay() {
 
 #[tokio::test]
 async fn a_burst_of_taps_makes_a_few_edits_and_shows_the_final_count() {
-    let mut h = Harness::start().await;
     let g = group();
-    h.import(&subscriptions(vec![due_soon(&g, 3)])).await;
+    let mut h = before_eight(3, vec![at_eight(&g)], None).await;
     let id = morning(&h, &g).await.message_id;
     let callback = data(today());
 
@@ -195,12 +191,10 @@ async fn a_burst_of_taps_makes_a_few_edits_and_shows_the_final_count() {
 
 #[tokio::test]
 async fn check_in_can_be_switched_off_per_chat() {
-    let mut h = Harness::start().await;
     let (on, off) = (group(), ChatSpec::group(-4_002, "第二支部"));
+    let mut h = before_eight(8, vec![at_eight(&on), at_eight(&off)], None).await;
     h.fake
         .set_member_status(off.id, chair().id, "administrator");
-    h.import(&subscriptions(vec![due_soon(&on, 8), due_soon(&off, 8)]))
-        .await;
 
     // Only admins switch it; switching does not put today's delivery off.
     let answer = h.say(&off, &member(), "/checkin off").await;
@@ -223,13 +217,13 @@ async fn check_in_can_be_switched_off_per_chat() {
 
 #[tokio::test]
 async fn check_in_can_be_switched_off_for_the_whole_bot() {
-    let mut h = Harness::start_with(Setup {
-        schedule: Some("[schedule]\ndays = \"everyday\"\n\n[checkin]\nenabled = false".into()),
-        ..Setup::default()
-    })
-    .await;
     let g = group();
-    h.import(&subscriptions(vec![due_soon(&g, 3)])).await;
+    let h = before_eight(
+        3,
+        vec![at_eight(&g)],
+        Some("[schedule]\ndays = \"everyday\"\n\n[checkin]\nenabled = false"),
+    )
+    .await;
     assert!(morning(&h, &g).await.reply_markup.is_none());
     let answer = h.say(&admin_chat(), &admin(), "/checkin").await;
     assert!(answer.contains("尚未订阅"), "{answer}");
@@ -333,11 +327,7 @@ fn october() -> Document {
     checkins.extend(columns[..5].iter().map(|d| checked(g.id, &chair(), *d)));
     checkins.push(checked(second.id, &member(), workdays[0]));
     // Stopped, so that nothing is delivered during the test.
-    let mut sub_a = group_subscription(
-        g.id,
-        local_time_in(chrono::Duration::hours(3)),
-        utc(2026, 9, 1),
-    );
+    let mut sub_a = group_subscription(g.id, time("13:00:00"), utc(2026, 9, 1));
     sub_a.title = "第一支部".into();
     sub_a.active = false;
     sub_a.reason = Some("管理员已退订".into());

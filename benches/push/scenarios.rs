@@ -4,6 +4,9 @@
 //!
 //! Shared by `benches/push/main.rs` (`cargo bench`, full sizes) and `tests/bench_smoke.rs`
 //! (small sizes, one run, in the test suite so that this code cannot rot).
+//!
+//! Every scenario runs on one fixed day: the bot's clock comes through `MINGJING_NOW`
+//! (SPEC §10), started so that it shows the due second when the scenario expects it.
 
 #![allow(dead_code)] // the bench and the smoke test each use a part
 
@@ -12,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use fakeapi::{ChatSpec, FakeApi, Options, UserSpec};
 use mingjing::content::{Category, Item};
 use mingjing::store::Document;
@@ -23,6 +26,22 @@ const ADMIN: i64 = 42;
 const TOKEN: &str = "123456:BENCH-TOKEN";
 /// The longest any single step may take before the scenario fails.
 const PATIENCE: Duration = Duration::from_secs(300);
+/// The day every scenario runs on (Shanghai): a Tuesday, an ordinary working day.
+const DAY: &str = "2026-11-03";
+/// When the subscriptions are due on [`DAY`] (`schedule.daily_at`).
+const DAILY_AT: &str = "08:00:00";
+
+/// `hms` (Shanghai) on [`DAY`], or on the day before when `days_before` is 1.
+fn on_day(hms: &str, days_before: i64) -> DateTime<Utc> {
+    let naive = NaiveDateTime::parse_from_str(&format!("{DAY} {hms}"), "%Y-%m-%d %H:%M:%S")
+        .expect("a Shanghai time on DAY");
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .expect("Shanghai has no daylight saving time")
+        .with_timezone(&Utc)
+        - chrono::Duration::days(days_before)
+}
 
 /// How big each scenario is, and how often it runs.
 #[derive(Debug, Clone)]
@@ -403,12 +422,12 @@ struct Template {
 }
 
 impl Template {
-    /// `subs` group subscriptions following `schedule.daily_at` every day, made an hour
-    /// ago, and `items` items added by chat; loaded with `mingjing import` like a restored
-    /// backup.
+    /// `subs` group subscriptions following `schedule.daily_at` every day, made the day
+    /// before [`DAY`], and `items` items added by chat; loaded with `mingjing import` like a
+    /// restored backup.
     async fn seed(subs: usize, items: usize) -> Template {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let made = Utc::now() - chrono::Duration::hours(1);
+        let made = on_day("12:00:00", 1);
         let doc = Document {
             format: 1,
             next_id: items as u64 + 1,
@@ -422,12 +441,13 @@ impl Template {
             toml::to_string(&doc).expect("the document serializes"),
         )
         .expect("the seed file is written");
-        let config = write_config(dir.path(), "http://127.0.0.1:9/", "08:00:00", 30, false);
+        let config = write_config(dir.path(), "http://127.0.0.1:9/", DAILY_AT, 30, false);
         let out = Command::new(env!("CARGO_BIN_EXE_mingjing"))
             .arg("import")
             .arg(&file)
             .arg("--config")
             .arg(&config)
+            .env("MINGJING_NOW", on_day("06:00:00", 0).to_rfc3339())
             .env_remove("MINGJING_CONFIG")
             .env("RUST_LOG", "warn")
             .output()
@@ -483,43 +503,25 @@ fn item(i: usize, made: DateTime<Utc>) -> Item {
     }
 }
 
-/// A due second a few seconds ahead, as `schedule.daily_at` in Shanghai time.
+/// The due second ([`DAILY_AT`] on [`DAY`]) and the moment, a few seconds ahead, at which
+/// the bot's clock is to show it.
 struct Due {
-    daily_at: String,
+    due: DateTime<Utc>,
     at: Instant,
 }
 
 impl Due {
-    fn in_seconds(secs: i64) -> Due {
-        // A due second that would fall on the next local day would not be due today.
-        loop {
-            let local = (Utc::now() + chrono::Duration::seconds(secs + 5))
-                .with_timezone(&chrono_tz::Asia::Shanghai)
-                .time();
-            if local > NaiveTime::from_hms_opt(0, 0, 30).expect("a time") {
-                break;
-            }
-            std::thread::sleep(Duration::from_secs(1));
-        }
-        let now = Utc::now();
-        let due = now + chrono::Duration::seconds(secs);
-        let due = due - chrono::Duration::nanoseconds(due.timestamp_subsec_nanos() as i64);
-        let local = due.with_timezone(&chrono_tz::Asia::Shanghai).time();
-        let at = Instant::now() + (due - now).to_std().unwrap_or_default();
+    fn in_seconds(secs: u64) -> Due {
         Due {
-            daily_at: format!(
-                "{:02}:{:02}:{:02}",
-                local.hour(),
-                local.minute(),
-                local.second()
-            ),
-            at,
+            due: on_day(DAILY_AT, 0),
+            at: Instant::now() + Duration::from_secs(secs),
         }
     }
 
     fn config(&self, max_per_second: u32, paid: bool) -> Setup {
         Setup {
-            daily_at: self.daily_at.clone(),
+            due: self.due,
+            at: self.at,
             max_per_second,
             paid,
         }
@@ -527,15 +529,26 @@ impl Due {
 }
 
 struct Setup {
-    daily_at: String,
+    due: DateTime<Utc>,
+    at: Instant,
     max_per_second: u32,
     paid: bool,
+}
+
+impl Setup {
+    /// `MINGJING_NOW` for a bot started now. The process reads it a moment later, so its
+    /// clock runs behind by its start-up time (milliseconds), which the "late" figures
+    /// include.
+    fn clock(&self) -> String {
+        let ahead = self.at.saturating_duration_since(Instant::now());
+        (self.due - chrono::Duration::from_std(ahead).expect("seconds")).to_rfc3339()
+    }
 }
 
 fn write_config(dir: &Path, api_url: &str, daily_at: &str, rate: u32, paid: bool) -> PathBuf {
     // Next year's holiday arrangement, so that in December the bot does not send its
     // one-time "unknown year" warning to the admin in the middle of a run.
-    let next_year = chrono::Datelike::year(&Utc::now()) + 1;
+    let next_year = chrono::Datelike::year(&on_day(DAILY_AT, 0)) + 1;
     std::fs::write(
         dir.join("next-year.toml"),
         format!("[[year]]\nyear = {next_year}\n"),
@@ -572,7 +585,7 @@ impl Bot {
         let config = write_config(
             dir.path(),
             &fake.url(),
-            &setup.daily_at,
+            DAILY_AT,
             setup.max_per_second,
             setup.paid,
         );
@@ -594,6 +607,7 @@ impl Bot {
             .arg(&config)
             .current_dir(dir.path())
             .env("TELOXIDE_TOKEN", TOKEN)
+            .env("MINGJING_NOW", setup.clock())
             .env_remove("TELOXIDE_API_URL")
             .env_remove("MINGJING_CONFIG")
             // The operator's default log level.

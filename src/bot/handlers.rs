@@ -210,18 +210,16 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
         }
         Command::Del { id } => with_store(app, move |app| library::delete(app, id)).await,
         Command::PushNow => {
-            with_store(app, |app| match &app.engine {
-                Some(engine) => engine.push_now().map(|r| replies::pushed(&r)),
-                None => Ok(replies::internal_error()),
+            with_store(app, |app| {
+                app.engine.push_now().map(|r| replies::pushed(&r))
             })
             .await
         }
         Command::Stats => {
-            with_store(app, |app| match &app.engine {
-                Some(engine) => engine
+            with_store(app, |app| {
+                app.engine
                     .stats()
-                    .map(|s| replies::stats(&s, app.config.timezone)),
-                None => Ok(replies::internal_error()),
+                    .map(|s| replies::stats(&s, app.config.timezone))
             })
             .await
         }

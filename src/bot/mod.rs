@@ -59,21 +59,40 @@ pub struct App {
     pub changed: Arc<Notify>,
     /// The process clock.
     pub clock: Clock,
-    /// The delivery engine, for `/pushnow` and `/stats` (absent in handler unit tests).
-    pub engine: Option<Engine<TelegramSender>>,
+    /// The delivery engine, for `/pushnow` and `/stats`; the caller runs it
+    /// ([`Engine::run`]) and stops it.
+    pub engine: Engine<TelegramSender>,
     /// The check-in buttons whose labels are being edited.
     pub labels: taps::Labels,
 }
 
 impl App {
-    pub fn new(config: Config, store: Store, calendar: Calendar, clock: Clock) -> App {
+    /// The state of the bot, with its delivery engine sending through `sender` and
+    /// stopping its waits at `shutdown`.
+    pub fn new(
+        config: Config,
+        store: Store,
+        calendar: Calendar,
+        clock: Clock,
+        sender: TelegramSender,
+        shutdown: CancellationToken,
+    ) -> App {
+        let (config, calendar) = (Arc::new(config), Arc::new(calendar));
+        let engine = Engine::new(
+            store.clone(),
+            sender,
+            config.clone(),
+            calendar.clone(),
+            clock.clone(),
+            shutdown,
+        );
         App {
-            config: Arc::new(config),
+            config,
             store,
-            calendar: Arc::new(calendar),
+            calendar,
             changed: Arc::new(Notify::new()),
             clock,
-            engine: None,
+            engine,
             labels: taps::Labels::default(),
         }
     }

@@ -260,6 +260,7 @@ mod tests {
     use crate::config::Env;
     use crate::delivery::{Delivery, State};
     use crate::store::Store;
+    use crate::telegram;
     use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
     /// Monday 2026-11-30 09:00 in Shanghai: after the default 08:00.
@@ -267,11 +268,22 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap()
     }
 
+    /// The bot's state with a real engine whose client points at a closed port: these
+    /// handlers never send.
     fn app(dir: &std::path::Path) -> App {
-        let config = Config::parse("t.toml", "", dir, &Env::default()).unwrap();
+        let toml = "[telegram]\napi_url = \"http://127.0.0.1:9/\"\n";
+        let config = Config::parse("t.toml", toml, dir, &Env::default()).unwrap();
         let store = Store::open(&dir.join("db")).unwrap();
         let clock = crate::clock::Clock::starting_at(monday_nine());
-        App::new(config, store, Calendar::built_in(), clock)
+        let sender = telegram::TelegramSender::new(telegram::client(&config), config.token.clone());
+        App::new(
+            config,
+            store,
+            Calendar::built_in(),
+            clock,
+            sender,
+            tokio_util::sync::CancellationToken::new(),
+        )
     }
 
     fn chat(title: &str) -> ChatInfo {

@@ -1,16 +1,21 @@
 //! Shared helpers of the end-to-end tests: the real `mingjing` binary against a fake Bot API
 //! on 127.0.0.1, each test in its own temporary folder (config, database, logs).
+//!
+//! The tests never depend on the day they run: every process the harness starts gets its
+//! clock through `MINGJING_NOW` (SPEC §10, "Test clock"), from [`START`] unless a test
+//! chooses its own instant, and the clock keeps running across restarts of the bot.
 
 #![allow(dead_code)] // each test file uses a different part
 
 use std::path::{Path, PathBuf};
-
-use chrono::Datelike;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
 use fakeapi::{ChatSpec, FakeApi, Options, Sent, UserSpec};
-use mingjing::store::Store;
+use mingjing::store::{Document, Store};
+use mingjing::subscription::Subscription;
 use serde_json::Value;
 
 /// The bot token the tests run with; no log line may contain it.
@@ -21,6 +26,79 @@ pub const BOT_ADMIN: i64 = 42;
 pub const USERNAME: &str = "mingjing_bot";
 /// How long anything the bot does may take before a test fails.
 pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Where the tests' clock starts unless a test chooses (Shanghai time): a Tuesday, an
+/// ordinary working day in a year the built-in calendar knows, after the October whose
+/// check-in report the tests ask for, and two hours after the default 08:00 push.
+pub const START: &str = "2026-11-03 10:00:00";
+
+/// The Shanghai wall-clock instant `local` (`YYYY-MM-DD HH:MM:SS`).
+pub fn shanghai(local: &str) -> DateTime<Utc> {
+    let naive = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S")
+        .unwrap_or_else(|e| panic!("{local:?} is not YYYY-MM-DD HH:MM:SS: {e}"));
+    Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .expect("Shanghai has no daylight saving time")
+        .with_timezone(&Utc)
+}
+
+/// `hms` (`HH:MM:SS`, Shanghai) on the day of [`START`].
+pub fn on_start_day(hms: &str) -> DateTime<Utc> {
+    shanghai(&format!("{} {hms}", today().format("%Y-%m-%d")))
+}
+
+/// The day of [`START`], in Asia/Shanghai (the tests' time zone): "today" for every test
+/// that does not choose its own instant.
+pub fn today() -> NaiveDate {
+    shanghai(START).with_timezone(&Shanghai).date_naive()
+}
+
+/// Noon of the day before [`START`]: when the tests' imported subscriptions were made.
+pub fn the_day_before() -> DateTime<Utc> {
+    on_start_day("12:00:00") - chrono::Duration::days(1)
+}
+
+/// `HH:MM:SS` as a time of day.
+pub fn time(hms: &str) -> NaiveTime {
+    NaiveTime::parse_from_str(hms, "%H:%M:%S")
+        .unwrap_or_else(|e| panic!("{hms:?} is not HH:MM:SS: {e}"))
+}
+
+/// The clock the harness hands to every process it starts: it shows `start` at `since`
+/// and runs at real speed, so the bot's clock goes on across restarts.
+#[derive(Clone, Copy, Debug)]
+pub struct TestClock {
+    start: DateTime<Utc>,
+    since: Instant,
+}
+
+impl TestClock {
+    /// A clock that shows `start` now.
+    pub fn starting_at(start: DateTime<Utc>) -> TestClock {
+        TestClock {
+            start,
+            since: Instant::now(),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.start + chrono::Duration::from_std(self.since.elapsed()).expect("a short test")
+    }
+
+    /// The value of `MINGJING_NOW` for a process started now.
+    pub fn env(&self) -> String {
+        self.now().to_rfc3339()
+    }
+
+    /// The monotonic instant at which this clock shows `at`.
+    pub fn instant_of(&self, at: DateTime<Utc>) -> Instant {
+        match (at - self.start).to_std() {
+            Ok(ahead) => self.since + ahead,
+            Err(_) => self.since - (self.start - at).to_std().expect("a short test"),
+        }
+    }
+}
 
 pub fn admin() -> UserSpec {
     UserSpec::new(BOT_ADMIN, "管理员")
@@ -57,6 +135,10 @@ pub struct Setup {
     pub api_url: Option<String>,
     /// `RUST_LOG` of the bot (default `info`).
     pub log: Option<&'static str>,
+    /// Where the clock starts; `None`: [`START`].
+    pub now: Option<DateTime<Utc>>,
+    /// Subscriptions imported (`mingjing import`) before the bot first starts.
+    pub subscriptions: Vec<Subscription>,
 }
 
 /// The running bot, its fake Bot API and its folder.
@@ -66,6 +148,7 @@ pub struct Harness {
     pub config: PathBuf,
     api_url: String,
     log: &'static str,
+    clock: TestClock,
     child: Option<Child>,
     launches: usize,
 }
@@ -77,6 +160,16 @@ impl Harness {
     }
 
     pub async fn start_with(setup: Setup) -> Harness {
+        let mut h = Harness::prepare(setup).await;
+        h.launch().await;
+        h
+    }
+
+    /// The fake, the folder and the clock (which runs from now), the subscriptions
+    /// imported, and the bot not started yet: the test sets the fake up (limits, faults),
+    /// then calls [`Harness::launch`].
+    pub async fn prepare(setup: Setup) -> Harness {
+        let clock = TestClock::starting_at(setup.now.unwrap_or_else(|| shanghai(START)));
         let fake = FakeApi::start(Options {
             // Replies to one private chat come faster than Telegram's 1/s; the bot's answers
             // are not what the limits are about.
@@ -99,9 +192,9 @@ impl Harness {
             }
             config.push_str("\n[content]\ndir = \"reminders\"\n");
         }
-        // Next year's holiday arrangement, so that from December on the bot does not send
-        // admins its one-time "unknown year" warning in the middle of a test.
-        let next_year = chrono::Utc::now().year() + 1;
+        // Next year's holiday arrangement, so that a test set in December does not get the
+        // bot's one-time "unknown year" warning to admins in the middle of it.
+        let next_year = clock.now().with_timezone(&Shanghai).year() + 1;
         std::fs::write(
             dir.path().join("next-year.toml"),
             format!("[[year]]\nyear = {next_year}\n"),
@@ -115,17 +208,42 @@ impl Harness {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
         let api_url = setup.api_url.unwrap_or_else(|| fake.url());
-        let mut h = Harness {
+        let h = Harness {
             fake,
             dir,
             config: path,
             api_url,
             log: setup.log.unwrap_or("info"),
+            clock,
             child: None,
             launches: 0,
         };
-        h.launch().await;
+        if !setup.subscriptions.is_empty() {
+            h.run_import(&Document {
+                format: 1,
+                next_id: 1,
+                subscriptions: setup.subscriptions,
+                ..Document::default()
+            });
+        }
         h
+    }
+
+    /// The instant the bot's clock shows now (to a few milliseconds: a process reads
+    /// `MINGJING_NOW` a moment after the harness wrote it, so its clock is that much behind).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The bot's date now, in Shanghai.
+    pub fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&Shanghai).date_naive()
+    }
+
+    /// The monotonic instant at which the bot's clock shows `at`, as the fake times its
+    /// messages.
+    pub fn instant_of(&self, at: DateTime<Utc>) -> Instant {
+        self.clock.instant_of(at)
     }
 
     /// Starts the binary (again, after [`Harness::stop`]) and waits until it polls for updates.
@@ -141,6 +259,7 @@ impl Harness {
             .current_dir(self.dir.path())
             .env("TELOXIDE_TOKEN", TOKEN)
             .env("TELOXIDE_API_URL", &self.api_url)
+            .env("MINGJING_NOW", self.clock.env())
             .env_remove("MINGJING_CONFIG")
             .env("RUST_LOG", self.log)
             .stdin(Stdio::null())
@@ -265,8 +384,14 @@ impl Harness {
 
     /// Stops the bot, loads `doc` with `mingjing import` (as an operator restores a backup),
     /// and starts the bot again.
-    pub async fn import(&mut self, doc: &mingjing::store::Document) {
+    pub async fn import(&mut self, doc: &Document) {
         self.stop().await;
+        self.run_import(doc);
+        self.launch().await;
+    }
+
+    /// Loads `doc` with `mingjing import`; the bot must not be running.
+    fn run_import(&self, doc: &Document) {
         let file = self.path().join(format!("import-{}.toml", self.launches));
         std::fs::write(&file, toml::to_string(doc).unwrap()).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_mingjing"))
@@ -274,6 +399,8 @@ impl Harness {
             .arg(&file)
             .arg("--config")
             .arg(&self.config)
+            .env("MINGJING_NOW", self.clock.env())
+            .env_remove("MINGJING_CONFIG")
             .output()
             .unwrap();
         assert!(
@@ -281,7 +408,6 @@ impl Harness {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        self.launch().await;
     }
 
     /// Pushes a tap: `from` presses the button with `data` under message `message_id` of
@@ -406,13 +532,6 @@ pub fn edition(date: chrono::NaiveDate, chat_id: i64) -> mingjing::delivery::Slo
     mingjing::delivery::Slot::edition(date, mingjing::message::Address::telegram(chat_id))
 }
 
-/// Today in Asia/Shanghai (the tests' time zone).
-pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive()
-}
-
 /// A group subscription at `time` (Shanghai), every day, as if made at `changed_at`.
 pub fn group_subscription(
     chat_id: i64,
@@ -432,13 +551,4 @@ pub fn group_subscription(
         changed_at,
         checkin: true,
     }
-}
-
-/// The Shanghai wall-clock time `offset` from now, to the second.
-pub fn local_time_in(offset: chrono::Duration) -> chrono::NaiveTime {
-    use chrono::Timelike;
-    let t = (chrono::Utc::now() + offset)
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .time();
-    t.with_nanosecond(0).unwrap_or(t)
 }

@@ -227,14 +227,15 @@ async fn fanout(sizes: &Sizes, say: &dyn Fn(String)) -> Vec<Row> {
         wall.samples.push(w);
         fake_cpu.samples.push(f);
     }
-    // The same with every answer 50 ms late, as from a Bot API across a continent: at most
-    // MAX_CONCURRENCY sends are in flight, so the rate cannot pass MAX_CONCURRENCY / 50 ms.
+    // The same with every answer 50 ms late, as from a Bot API across a continent: the sends
+    // in flight follow rate × round trip (at most MAX_IN_FLIGHT), so the rate cannot pass
+    // MAX_IN_FLIGHT / 50 ms.
     let far = n.min(3_000);
     let mut far_rate = Row::new(
         format!(
             "Unthrottled fan-out, {far} chats, answers 50 ms late: messages/s (ceiling {} in flight / 50 ms = {})",
-            mingjing::deliver::MAX_CONCURRENCY,
-            mingjing::deliver::MAX_CONCURRENCY * 20
+            mingjing::deliver::MAX_IN_FLIGHT,
+            mingjing::deliver::MAX_IN_FLIGHT * 20
         ),
         None,
     );

@@ -5,11 +5,12 @@
 //!
 //! Guarantees (SPEC §6): a delivery is recorded `pending` (and flushed) before it is sent
 //! and `sent` (flushed by group commit) before its send slot is released, so after a kill
-//! at most the send concurrency of messages can be sent again. Each delivery has one
+//! at most the sends in flight ([`flight`]: rate × round trip) can be sent again. Each delivery has one
 //! deadline (due + `catch_up`), checked before every attempt.
 
 mod alarm;
 mod batch;
+mod flight;
 mod flusher;
 mod kinds;
 pub mod limiter;
@@ -25,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::calendar::Calendar;
@@ -39,13 +40,13 @@ use crate::store::{self, Store};
 
 use alarm::Alarm;
 use batch::{Batch, Dues, Todo};
+use flight::Flight;
+pub use flight::MAX_IN_FLIGHT;
 use flusher::Flusher;
 use limiter::{Admit, Limiter};
 use plan::{Due, Plan};
 use port::{Outgoing, Sender};
 
-/// Sends in flight at once; also the most messages a kill can leave sent but unrecorded.
-pub const MAX_CONCURRENCY: usize = 30;
 /// The longest pause between retries of a failing chat.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -79,8 +80,8 @@ struct Inner<S> {
     limiters: Mutex<HashMap<Channel, Limiter>>,
     /// When the engine was made: a channel's limiter counts its first second from here.
     started: Instant,
-    permits: Arc<Semaphore>,
-    concurrency: usize,
+    /// The sends in flight and how many may be.
+    flight: Arc<Flight>,
     flusher: Flusher,
     plan: Mutex<Plan>,
     /// Held while a new plan is built, so that only one is.
@@ -135,10 +136,9 @@ impl<S: Sender> Engine<S> {
         clock: Clock,
         shutdown: CancellationToken,
     ) -> Engine<S> {
-        let concurrency = (config.max_per_second as usize).clamp(1, MAX_CONCURRENCY);
-        let permits = Arc::new(Semaphore::new(concurrency));
-        let taken = permits.clone();
-        let in_flight = Arc::new(move || concurrency.saturating_sub(taken.available_permits()));
+        let flight = Flight::new(config.max_per_second);
+        let taken = flight.clone();
+        let in_flight = Arc::new(move || taken.in_flight());
         Engine {
             inner: Arc::new(Inner {
                 flusher: Flusher::start(store.clone(), in_flight),
@@ -154,8 +154,7 @@ impl<S: Sender> Engine<S> {
                 batches: Mutex::new(Vec::new()),
                 limiters: Mutex::new(HashMap::new()),
                 started: Instant::now(),
-                permits,
-                concurrency,
+                flight,
                 plan: Mutex::new(Plan::stale()),
                 refreshing: Mutex::new(()),
                 shutdown,
@@ -206,9 +205,7 @@ impl<S: Sender> Engine<S> {
     pub async fn stop(&self, grace: Duration) {
         self.inner.shutdown.cancel();
         self.inner.wake.notify_one();
-        let all = self.inner.concurrency as u32;
-        let drained = tokio::time::timeout(grace, self.inner.permits.acquire_many(all)).await;
-        if drained.is_err() {
+        if !self.inner.flight.drain(grace).await {
             tracing::warn!("sends still in flight at shutdown are left pending");
         }
         if let Err(e) = self.inner.store.flush() {
@@ -534,22 +531,25 @@ impl<S: Sender> Engine<S> {
                 self.finish(job, state, None).await;
                 continue;
             }
-            let admit = self.admit(job.record.to);
-            match admit {
+            // A place in flight first, so that the limiter counts the send when it goes.
+            let slot = tokio::select! {
+                slot = self.inner.flight.slot() => slot,
+                // Left pending in the log for the next start.
+                _ = self.inner.shutdown.cancelled() => return,
+            };
+            match self.admit(job.record.to) {
                 Admit::Now => {}
                 Admit::Chat(wait) => {
                     self.enqueue(job, Instant::now() + wait);
                     continue;
                 }
                 Admit::Overall(wait) => {
+                    drop(slot);
                     self.enqueue(job, Instant::now());
                     tokio::time::sleep(wait).await;
                     continue;
                 }
             }
-            let Ok(permit) = self.inner.permits.clone().acquire_owned().await else {
-                return;
-            };
             if self.stopping() {
                 // Left pending in the log for the next start.
                 return;
@@ -557,7 +557,7 @@ impl<S: Sender> Engine<S> {
             let engine = self.clone();
             tokio::spawn(async move {
                 engine.send(job).await;
-                drop(permit);
+                drop(slot);
             });
         }
     }

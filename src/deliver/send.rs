@@ -37,7 +37,16 @@ impl<S: Sender> Engine<S> {
         let out = self.outgoing(&job);
         self.first_attempt(&mut job);
         job.record.attempts += 1;
-        match self.inner.sender.send(&out).await {
+        let sent_at = Instant::now();
+        let outcome = self.inner.sender.send(&out).await;
+        if matches!(
+            &outcome,
+            Ok(_) | Err(SendError::Gone(_) | SendError::Permanent(_))
+        ) {
+            // An answer, not a timeout or a server's pause: the round trip it took.
+            self.inner.flight.observe(sent_at.elapsed());
+        }
+        match outcome {
             Ok(message_id) => {
                 job.record.message_id = message_id;
                 self.finish(job, State::Sent, None).await;

@@ -520,7 +520,7 @@ fn assert_served_once_in_parts(sender: &Marked, store: &Store, n: usize, batches
     assert_eq!(sender.unmarked.load(Ordering::Relaxed), 0);
     let most = sender.most_pending.load(Ordering::Relaxed);
     assert!(
-        most <= batches * 2 * batch::PART + MAX_CONCURRENCY,
+        most <= batches * 2 * batch::PART + MAX_IN_FLIGHT,
         "{most} deliveries were pending at once"
     );
     assert_eq!(store.tally_on(day()).unwrap().sent, n);

@@ -2,9 +2,12 @@
 //! 429 answers. Pure: the caller passes the time.
 //!
 //! The overall rate is paced evenly, a little under the limit (one send every
-//! [`PACE`] × 1 s / rate): a burst of a whole second's sends at a window's edge, met by a
-//! few tens of milliseconds of network jitter on the way, arrives as more than the limit
-//! allows. Sliding windows (overall and per address) stay as the hard caps. A limiter that
+//! [`PACE`] × 1 s / rate, keeping its cadence when a send goes a little late): a burst of
+//! a whole second's sends at a window's edge, met by a few tens of milliseconds of network
+//! jitter on the way, arrives as more than the limit allows. Sliding windows (overall and
+//! per address) are the hard caps, each [`MARGIN`] longer than the limit's: any limit+1
+//! sends then leave over more than a window plus 50 ms, so however they are delayed by up
+//! to 50 ms on the way, no window of arrivals holds more than the limit. A limiter that
 //! is made assumes the last second is full (a process restarted in the middle of a push
 //! does not know what its predecessor sent), and after a 429 it paces at half speed for a
 //! while ([`Limiter::slow_down`]).
@@ -15,9 +18,9 @@ use std::time::{Duration, Instant};
 use super::port::Limits;
 use crate::message::{Address, Channel};
 
-/// Slack added to every window: requests leave here a little before they arrive there, and
-/// arrival order jitters by a few milliseconds.
-const MARGIN: Duration = Duration::from_millis(25);
+/// Slack added to every window: the arrival jitter the pacing is made for (requests leave
+/// here 0 to 50 ms before they arrive there), and a millisecond more.
+pub const MARGIN: Duration = Duration::from_millis(51);
 /// How much wider than the limit's average the gap between two sends is: at 30 a second,
 /// 35 ms, so that any second of arrivals jittered by up to 50 ms holds at most 30.
 pub const PACE: f64 = 1.05;
@@ -218,7 +221,14 @@ impl Limiter {
             }
         }
         self.overall.sent.push_back(now);
-        self.next = now + self.gap(now);
+        // Less than half a gap late, the next keeps the cadence; later (after a pause),
+        // it counts from now.
+        let gap = self.gap(now);
+        self.next = if now < self.next + gap / 2 {
+            self.next + gap
+        } else {
+            now + gap
+        };
         Admit::Now
     }
 
@@ -292,15 +302,17 @@ mod tests {
         assert_eq!(l.admit_chat(-1, t0), Admit::Now);
         // 1.05 s / 30 = 35 ms to the next send, whichever chat.
         assert_eq!(l.admit_chat(-2, t0 + ms(10)), Admit::Overall(ms(25)));
-        assert_eq!(l.admit_chat(-2, t0 + ms(35)), Admit::Now);
+        // A send a little late does not put the next ones off: 70 ms is still on cadence.
+        assert_eq!(l.admit_chat(-2, t0 + ms(37)), Admit::Now);
+        assert_eq!(l.admit_chat(-3, t0 + ms(70)), Admit::Now);
     }
 
     #[test]
     fn a_new_limiter_assumes_the_last_second_was_full() {
         let t0 = Instant::now();
         let mut l = Limiter::new(Channel::Telegram, crate::telegram::limits(30), t0);
-        assert_eq!(l.admit_chat(-1, t0), Admit::Overall(ms(1025)));
-        assert_eq!(l.admit_chat(-1, t0 + ms(1025)), Admit::Now);
+        assert_eq!(l.admit_chat(-1, t0), Admit::Overall(ms(1051)));
+        assert_eq!(l.admit_chat(-1, t0 + ms(1051)), Admit::Now);
     }
 
     #[test]
@@ -323,11 +335,11 @@ mod tests {
         for i in 0..20 {
             assert_eq!(l.admit_chat(-5, t0 + ms(i * 100)), Admit::Now);
         }
-        assert!(matches!(l.admit_chat(-5, t0 + ms(2000)), Admit::Chat(w) if w == ms(58_025)));
+        assert!(matches!(l.admit_chat(-5, t0 + ms(2000)), Admit::Chat(w) if w == ms(58_051)));
         assert_eq!(l.admit_chat(-6, t0 + ms(2000)), Admit::Now);
         assert_eq!(l.admit_chat(7, t0 + ms(2010)), Admit::Now);
         assert!(matches!(l.admit_chat(7, t0 + ms(2500)), Admit::Chat(_)));
-        assert_eq!(l.admit_chat(7, t0 + ms(3035)), Admit::Now);
+        assert_eq!(l.admit_chat(7, t0 + ms(3061)), Admit::Now);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub const MARGIN: Duration = Duration::from_millis(51);
 /// How much wider than the limit's average the gap between two sends is: at 30 a second,
 /// 35 ms, so that any second of arrivals jittered by up to 50 ms holds at most 30.
 pub const PACE: f64 = 1.05;
+/// How late a send may be and the next still keep the cadence, at the least: timers wake a
+/// millisecond or two late, more than half a gap at 1,000 a second.
+const CADENCE_SLACK: Duration = Duration::from_millis(10);
 /// The gap after a 429, as a multiple of the usual one, and for how long.
 const SLOWED: f64 = 2.0;
 const SLOW_FOR: Duration = Duration::from_secs(30);
@@ -221,10 +224,10 @@ impl Limiter {
             }
         }
         self.overall.sent.push_back(now);
-        // Less than half a gap late, the next keeps the cadence; later (after a pause),
-        // it counts from now.
+        // A little late (half a gap, or a timer's few milliseconds at a high rate), the
+        // next keeps the cadence; later (after a pause), it counts from now.
         let gap = self.gap(now);
-        self.next = if now < self.next + gap / 2 {
+        self.next = if now < self.next + (gap / 2).max(CADENCE_SLACK) {
             self.next + gap
         } else {
             now + gap

@@ -375,20 +375,23 @@ async fn scale(sizes: &Sizes, say: &dyn Fn(String)) -> Vec<Row> {
         let sent_before = fake.sent_count();
         let (answer, _) = ask(&fake, "/pushnow").await;
         let mut peak = bot.rss_mib();
+        // The push's sends, without the answers to the admin (which come in between).
+        let pushed = || -> Vec<Instant> {
+            fake.sent_times()
+                .into_iter()
+                .skip(sent_before)
+                .filter(|&(chat, _)| chat != ADMIN)
+                .map(|(_, at)| at)
+                .collect()
+        };
         let deadline = Instant::now() + PATIENCE;
-        while fake.sent_count() < sent_before + n {
+        while fake.sent_count() < sent_before + n || pushed().len() < n {
             assert!(Instant::now() < deadline, "the push did not finish");
             peak = peak.max(bot.rss_mib());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         peak = peak.max(bot.rss_mib());
-        let pushed: Vec<Instant> = fake
-            .sent_times()
-            .into_iter()
-            .skip(sent_before)
-            .filter(|&(chat, _)| chat != ADMIN)
-            .map(|(_, at)| at)
-            .collect();
+        let pushed = pushed();
         assert_eq!(pushed.len(), n, "/pushnow answered {answer:?}");
         let p = (n - 1) as f64 / pushed[n - 1].duration_since(pushed[0]).as_secs_f64();
         // Let the last group commits land, then ask again.

@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use crate::calendar::{DayRule, parse_time};
 use crate::content::line_of;
+use crate::orglife::{self, Item};
 
 /// The commented example shipped as `config.toml`; its values are the defaults.
 pub const EXAMPLE: &str = include_str!("../config.toml");
@@ -90,8 +91,29 @@ pub struct Config {
     pub storage_path: PathBuf,
     pub keep_days: u32,
     pub content_dir: PathBuf,
+    /// `[orglife]`: the feature (each group opts in), the 月末调度's day, the checklist.
+    pub orglife: OrgLife,
     /// Accepted, but worth telling the operator.
     pub warnings: Vec<String>,
+}
+
+/// `[orglife]` (SPEC §11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgLife {
+    pub enabled: bool,
+    /// The 月末调度 goes on the group's this-many-th last delivery day of the month.
+    pub month_end_days: u32,
+    pub items: Vec<Item>,
+}
+
+impl Default for OrgLife {
+    fn default() -> Self {
+        OrgLife {
+            enabled: true,
+            month_end_days: 3,
+            items: orglife::default_items(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -396,6 +418,7 @@ impl Config {
             storage_path: resolve(&raw.storage.path),
             keep_days: raw.storage.keep_days,
             content_dir: resolve(&raw.content.dir),
+            orglife: OrgLife::default(),
             warnings,
         })
     }

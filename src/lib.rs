@@ -11,6 +11,7 @@
 //! - [`subscription`]: a chat's subscription record;
 //! - [`delivery`]: the delivery log's records and counts, the `/stats` and `/pushnow` figures;
 //! - [`checkin`]: check-in records, the `✅ 已学习` button, which taps count, its label edits;
+//! - [`orglife`]: organisational life: the checklist, its periods, marks, the 记实通报;
 //! - [`report`]: the monthly 记实 report and its CSV;
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
@@ -44,6 +45,7 @@ pub mod edition;
 pub mod logging;
 pub mod memory;
 pub mod message;
+pub mod orglife;
 pub mod replies;
 pub mod report;
 pub mod schedule;

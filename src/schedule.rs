@@ -141,6 +141,7 @@ mod tests {
             subscribed_at: t,
             changed_at: t,
             checkin: true,
+            orglife: None,
         }
     }
 

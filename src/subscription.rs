@@ -1,6 +1,6 @@
 //! A chat's subscription: the record of who gets the daily message, when and how.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::DayRule;
@@ -30,6 +30,10 @@ pub struct Subscription {
     /// Whether morning messages carry the check-in button in this chat.
     #[serde(default = "yes")]
     pub checkin: bool,
+    /// Since when the group takes the organisational-life reminders (`/orglife on`);
+    /// `None`: it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orglife: Option<NaiveDate>,
 }
 
 fn yes() -> bool {

@@ -647,6 +647,7 @@ fn subscription() -> impl Strategy<Value = Subscription> {
                     subscribed_at: at,
                     changed_at: changed,
                     checkin,
+                    orglife: (checkin && active).then(|| at.date_naive()),
                 }
             },
         )

@@ -535,6 +535,7 @@ fn subscription(i: usize, made: DateTime<Utc>) -> Subscription {
         subscribed_at: made,
         changed_at: made,
         checkin: true,
+        orglife: None,
     }
 }
 

@@ -83,6 +83,7 @@ pub fn subscribe(
                 subscribed_at: now,
                 changed_at: now,
                 checkin: true,
+                orglife: None,
             },
             false,
         ),

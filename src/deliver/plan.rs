@@ -223,6 +223,7 @@ mod tests {
             subscribed_at: changed_at,
             changed_at,
             checkin: true,
+            orglife: None,
         }
     }
 

@@ -120,6 +120,7 @@ fn group(chat_id: i64, time: Option<&str>, changed_at: DateTime<Utc>) -> Subscri
         subscribed_at: changed_at,
         changed_at,
         checkin: true,
+        orglife: None,
     }
 }
 

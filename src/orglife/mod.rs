@@ -203,6 +203,8 @@ fn month_of(y: i32, m: u32) -> Month {
 /// A record that an item was held in a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mark {
+    /// The group.
+    pub chat_id: i64,
     pub item: String,
     pub period: Period,
     /// The day it was held.

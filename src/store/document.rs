@@ -8,6 +8,8 @@ use crate::checkin::{CheckIn, Member};
 use crate::content::Item;
 use crate::delivery::Delivery;
 use crate::edition::{Edition, Rotation};
+use crate::orglife::Mark;
+use super::GroupAdmin;
 use crate::subscription::Subscription;
 
 /// Everything needed to restore the database, as written by `mingjing export`.
@@ -32,9 +34,19 @@ pub struct Document {
     pub checkins: Vec<CheckIn>,
     #[serde(default, rename = "member")]
     pub members: Vec<Member>,
+    /// Organisational-life marks (format 3).
+    #[serde(default, rename = "orglife_mark")]
+    pub marks: Vec<Mark>,
+    /// Users with a private chat with the bot (format 3).
+    #[serde(default)]
+    pub private_chats: BTreeSet<i64>,
+    /// Group admins the bot has seen (format 3).
+    #[serde(default, rename = "group_admin")]
+    pub admins: Vec<GroupAdmin>,
 }
 
-/// The export format written: 2 files deliveries by kind, key and address; 1 (the first
-/// version's, Telegram morning editions only) is still read.
-pub(super) const FORMAT: u32 = 2;
-pub(super) const FORMATS_READ: [u32; 2] = [1, 2];
+/// The export format written: 3 adds organisational-life marks, private chats and group
+/// admins; 2 files deliveries by kind, key and address; 1 (the first version's, Telegram
+/// morning editions only). All are read.
+pub(super) const FORMAT: u32 = 3;
+pub(super) const FORMATS_READ: [u32; 3] = [1, 2, 3];

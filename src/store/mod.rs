@@ -20,7 +20,9 @@ mod checkins;
 mod deliveries;
 mod document;
 mod import;
+mod orglife;
 pub use document::Document;
+pub use orglife::GroupAdmin;
 
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database. sled
 /// holds about twice this in fact; 4 MiB instead of 16 took 28 MiB off the peak of a push
@@ -73,6 +75,10 @@ pub struct Store {
     tallies: Arc<Mutex<deliveries::Tallies>>,
     checkins: sled::Tree,
     members: sled::Tree,
+    /// Organisational-life marks.
+    orglife: sled::Tree,
+    /// Private chats and group admins.
+    people: sled::Tree,
 }
 
 impl Store {
@@ -100,6 +106,8 @@ impl Store {
             tallies: Arc::default(),
             checkins: db.open_tree("checkins")?,
             members: db.open_tree("members")?,
+            orglife: db.open_tree("orglife")?,
+            people: db.open_tree("people")?,
             db,
         };
         store.migrate_log_keys()?;
@@ -375,6 +383,7 @@ impl Store {
     /// `None` when the old id had none.
     pub fn move_subscription(&self, from: i64, to: i64) -> Result<Option<Subscription>> {
         self.move_chat_records(from, to)?;
+        self.move_orglife(from, to)?;
         let Some(mut sub) = self.subscription(from)? else {
             self.flush()?;
             return Ok(None);

@@ -550,5 +550,6 @@ pub fn group_subscription(
         subscribed_at: changed_at,
         changed_at,
         checkin: true,
+        orglife: None,
     }
 }

@@ -1,0 +1,210 @@
+//! The monthly report's tests: months, who is in a report, its CSV.
+
+use super::*;
+use chrono::{DateTime, TimeZone, Utc};
+
+fn d(m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+}
+
+fn at(m: u32, day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, m, day, 1, 0, 0).unwrap()
+}
+
+fn delivery(date: NaiveDate, state: State) -> Delivery {
+    let slot = crate::delivery::Slot::edition(date, crate::message::Address::telegram(-5));
+    let due = at(date.month(), date.day());
+    Delivery {
+        state,
+        message_id: Some(1),
+        attempts: 1,
+        ..Delivery::pending(slot, due, due, due)
+    }
+}
+
+fn member(user_id: i64, name: &str, first_seen: DateTime<Utc>) -> Member {
+    Member {
+        chat_id: -5,
+        user_id,
+        name: name.into(),
+        first_seen,
+        last_seen: first_seen,
+    }
+}
+
+fn checkin(user_id: i64, date: NaiveDate) -> CheckIn {
+    CheckIn {
+        chat_id: -5,
+        date,
+        user_id,
+        at: at(date.month(), date.day()),
+    }
+}
+
+#[test]
+fn months_parse_and_span_their_days() {
+    let nov = Month::new(2026, 11).unwrap();
+    for s in [
+        "2026-11",
+        "2026/11",
+        "2026.11",
+        "202611",
+        "2026年11月",
+        " 2026-11 ",
+    ] {
+        assert_eq!(Month::parse(s), Some(nov), "{s}");
+    }
+    assert_eq!(Month::parse("2026-1"), Month::new(2026, 1));
+    for bad in [
+        "",
+        "2026",
+        "2026-13",
+        "2026-00",
+        "26-11",
+        "2026-111",
+        "十一月",
+        "2026-1a",
+    ] {
+        assert_eq!(Month::parse(bad), None, "{bad}");
+    }
+    assert_eq!(nov.to_string(), "2026-11");
+    assert_eq!(nov.days().count(), 30);
+    assert_eq!(
+        Month::new(2028, 2).unwrap().last(),
+        NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()
+    );
+    assert_eq!(Month::new(2026, 12).unwrap().last(), d(12, 31));
+    assert_eq!(Month::of(d(12, 31)), Month::new(2026, 12).unwrap());
+}
+
+/// October 2026: the National Day holidays have no delivery; a failed delivery is no
+/// column; a member seen only in November is not in October's report.
+fn october() -> ChatReport {
+    let deliveries = vec![
+        delivery(d(9, 30), State::Sent),
+        delivery(d(10, 9), State::Sent),
+        delivery(d(10, 10), State::Sent), // a Saturday make-up working day
+        delivery(d(10, 12), State::Failed),
+        delivery(d(10, 13), State::Sent),
+        delivery(d(11, 2), State::Sent),
+    ];
+    let members = vec![
+        member(7, "张三", at(9, 1)),
+        member(8, "李四", at(10, 12)),
+        member(9, "王五", at(9, 1)),
+        member(10, "新人", at(11, 3)),
+        member(11, "=cmd|' /C calc'!A0", at(9, 1)),
+    ];
+    let checkins = vec![
+        checkin(7, d(9, 30)),
+        checkin(7, d(10, 9)),
+        checkin(7, d(10, 10)),
+        checkin(7, d(10, 13)),
+        checkin(8, d(10, 13)),
+        checkin(8, d(10, 12)), // no sent delivery that day
+        checkin(12, d(10, 9)), // a member the list lost
+        checkin(10, d(11, 2)),
+    ];
+    ChatReport::build(
+        Month::new(2026, 10).unwrap(),
+        &deliveries,
+        &checkins,
+        &members,
+    )
+}
+
+#[test]
+fn only_delivery_days_are_columns_and_only_known_members_rows() {
+    let r = october();
+    assert_eq!(r.days, vec![d(10, 9), d(10, 10), d(10, 13)]);
+    let rows: Vec<(&str, Vec<bool>)> = r
+        .rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.marks.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("12", vec![true, false, false]),
+            ("=cmd|' /C calc'!A0", vec![false, false, false]),
+            ("张三", vec![true, true, true]),
+            ("李四", vec![false, false, true]),
+            ("王五", vec![false, false, false]),
+        ]
+    );
+    let s = r.summary();
+    assert_eq!((s.days, s.members, s.studied, s.checkins), (3, 5, 3, 5));
+    assert!((s.rate().unwrap() - 5.0 / 15.0).abs() < 1e-9);
+    assert_eq!(
+        s.lowest,
+        vec![
+            ("=cmd|' /C calc'!A0".to_string(), 0),
+            ("王五".to_string(), 0),
+            ("12".to_string(), 1)
+        ]
+    );
+}
+
+#[test]
+fn the_csv_opens_in_excel_cell_by_cell() {
+    let bytes = october().csv();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a UTF-8 byte order mark");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines,
+        vec![
+            "姓名,用户ID,2026-10-09,2026-10-10,2026-10-13,合计,学习率",
+            "12,12,✓,,,1,33.3%",
+            "'=cmd|' /C calc'!A0,11,,,,0,0.0%",
+            "张三,7,✓,✓,✓,3,100.0%",
+            "李四,8,,,✓,1,33.3%",
+            "王五,9,,,,0,0.0%",
+            "合计,,2,1,2,5,33.3%",
+            "",
+        ]
+    );
+}
+
+#[test]
+fn cells_are_quoted_and_formulas_defused() {
+    assert_eq!(cell("普通"), "普通");
+    assert_eq!(cell("a,b"), "\"a,b\"");
+    assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+    assert_eq!(cell("=1+1"), "'=1+1");
+    assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+    assert_eq!(cell("-1001"), "-1001", "numbers stay numbers");
+    assert_eq!(cell("+x,y"), "\"'+x,y\"");
+}
+
+#[test]
+fn a_month_without_deliveries() {
+    let r = ChatReport::build(
+        Month::new(2026, 8).unwrap(),
+        &[],
+        &[],
+        &[member(7, "张三", at(7, 1))],
+    );
+    let s = r.summary();
+    assert_eq!((s.days, s.members, s.checkins), (0, 1, 0));
+    assert_eq!(s.rate(), None);
+    assert!(s.lowest.is_empty());
+    let text = String::from_utf8(r.csv()[3..].to_vec()).unwrap();
+    assert_eq!(text, "姓名,用户ID,合计,学习率\r\n张三,7,0,\r\n合计,,0,\r\n");
+}
+
+#[test]
+fn the_overview_has_one_line_per_group() {
+    let s = october().summary();
+    let rows = vec![GroupRow {
+        chat_id: -5,
+        title: "第一支部, 机关".into(),
+        summary: s,
+    }];
+    let text = String::from_utf8(overview_csv(&rows)[3..].to_vec()).unwrap();
+    assert_eq!(
+        text,
+        "群组,群组ID,投递天数,已知成员,已学习成员,学习人次,平均学习率\r\n\"第一支部, 机关\",-5,3,5,3,5,33.3%\r\n"
+    );
+}

@@ -8,6 +8,7 @@ use chrono::NaiveTime;
 
 use crate::calendar::{DayRule, parse_time};
 use crate::content::Category;
+use crate::orglife::marking::Done;
 use crate::report::Month;
 
 /// The first page of `/list`.
@@ -43,11 +44,14 @@ pub enum CommandName {
     Stats,
     CheckIn,
     Report,
+    OrgLife,
+    Done,
+    Undone,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 17] = [
+    pub const ALL: [CommandName; 20] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -59,6 +63,9 @@ impl CommandName {
         CommandName::SetDays,
         CommandName::CheckIn,
         CommandName::Report,
+        CommandName::OrgLife,
+        CommandName::Done,
+        CommandName::Undone,
         CommandName::Add,
         CommandName::List,
         CommandName::Edit,
@@ -87,6 +94,9 @@ impl CommandName {
             CommandName::Stats => "stats",
             CommandName::CheckIn => "checkin",
             CommandName::Report => "report",
+            CommandName::OrgLife => "orglife",
+            CommandName::Done => "done",
+            CommandName::Undone => "undone",
         }
     }
 
@@ -103,13 +113,16 @@ impl CommandName {
             | CommandName::Help
             | CommandName::Today
             | CommandName::Study
-            | CommandName::Status => Audience::Anyone,
+            | CommandName::Status
+            | CommandName::OrgLife => Audience::Anyone,
             CommandName::Subscribe
             | CommandName::Unsubscribe
             | CommandName::SetTime
             | CommandName::SetDays
             | CommandName::CheckIn
-            | CommandName::Report => Audience::ChatAdmin,
+            | CommandName::Report
+            | CommandName::Done
+            | CommandName::Undone => Audience::ChatAdmin,
             CommandName::Add
             | CommandName::List
             | CommandName::Edit
@@ -192,6 +205,21 @@ pub enum Command {
         all: bool,
         month: Option<Month>,
     },
+    /// `/report orglife [YYYY-MM]`: the 组织生活通报 (`None`: the month before this one).
+    OrgReport {
+        month: Option<Month>,
+    },
+    /// `/orglife [on|off]`: `None` shows the month's checklist (anyone may look; switching
+    /// is for chat admins).
+    OrgLife {
+        on: Option<bool>,
+    },
+    /// `/done <项目> [日期] [主题]`.
+    Done(Done),
+    /// `/undone <项目>`.
+    Undone {
+        item: String,
+    },
 }
 
 /// What is wrong with a command's arguments.
@@ -209,6 +237,7 @@ pub enum Problem {
     BadPage(String),
     BadSwitch(String),
     BadMonth(String),
+    MissingOrgItem,
 }
 
 /// A message that is a command of this bot but cannot be carried out as written.
@@ -252,7 +281,10 @@ impl Command {
             Command::PushNow => CommandName::PushNow,
             Command::Stats => CommandName::Stats,
             Command::CheckIn { .. } => CommandName::CheckIn,
-            Command::Report { .. } => CommandName::Report,
+            Command::Report { .. } | Command::OrgReport { .. } => CommandName::Report,
+            Command::OrgLife { .. } => CommandName::OrgLife,
+            Command::Done(_) => CommandName::Done,
+            Command::Undone { .. } => CommandName::Undone,
         }
     }
 
@@ -376,6 +408,17 @@ impl Command {
             },
             CommandName::Report => {
                 let words: Vec<&str> = args.split_whitespace().collect();
+                if let [first, rest @ ..] = words.as_slice()
+                    && is_orglife(first)
+                {
+                    return Ok(Command::OrgReport {
+                        month: match rest {
+                            [] => None,
+                            [m] => Some(month(m)?),
+                            _ => return Err(Problem::BadMonth(rest.join(" "))),
+                        },
+                    });
+                }
                 let (all, month) = match words.as_slice() {
                     [] => (false, None),
                     [w] if is_all(w) => (true, None),
@@ -385,6 +428,19 @@ impl Command {
                 };
                 Command::Report { all, month }
             }
+            CommandName::OrgLife => Command::OrgLife {
+                on: match args {
+                    "" => None,
+                    word => Some(switch(word)?),
+                },
+            },
+            CommandName::Done => Command::Done(Done::parse(args).ok_or(Problem::MissingOrgItem)?),
+            CommandName::Undone => match first_word(args) {
+                ("", _) => return Err(Problem::MissingOrgItem),
+                (item, _) => Command::Undone {
+                    item: item.to_string(),
+                },
+            },
         })
     }
 }
@@ -421,6 +477,10 @@ fn switch(s: &str) -> Result<bool, Problem> {
         "off" | "关" | "关闭" => Ok(false),
         _ => Err(Problem::BadSwitch(s.to_string())),
     }
+}
+
+fn is_orglife(s: &str) -> bool {
+    s.eq_ignore_ascii_case("orglife") || s == "组织生活"
 }
 
 fn is_all(s: &str) -> bool {
@@ -728,6 +788,26 @@ mod tests {
                     .chain(month.iter().map(Month::to_string))
                     .collect(),
             ),
+            Command::OrgReport { month } => (
+                "report",
+                std::iter::once("orglife".to_string())
+                    .chain(month.iter().map(Month::to_string))
+                    .collect(),
+            ),
+            Command::OrgLife { on } => (
+                "orglife",
+                on.iter()
+                    .map(|on| if *on { "on" } else { "off" }.to_string())
+                    .collect(),
+            ),
+            Command::Done(d) => (
+                "done",
+                std::iter::once(d.item.clone())
+                    .chain(d.day.clone())
+                    .chain(d.topic.clone())
+                    .collect(),
+            ),
+            Command::Undone { item } => ("undone", vec![item.clone()]),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::Category;
@@ -71,28 +71,59 @@ impl Tally {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The morning message (纪律明镜·天天照); its key is the date.
     #[default]
     Edition,
+    /// 月初提醒: a group's organisational life of the month, after its first morning
+    /// message of the month; its key is the month (`2026-06`).
+    MonthStart,
+    /// 月末调度: what is still open at the month's end; its key is the month, and for the
+    /// copy sent privately to one of the group's admins, the month and the group
+    /// (`2026-06/-100123`).
+    MonthEnd,
+    /// 记实通报: the month's organisational life of every group, to each bot admin on the
+    /// first working day of the next month; its key is the month reported.
+    OrgSummary,
 }
 
 impl Kind {
-    /// Every kind, in the order the engine plans them.
-    pub const ALL: [Kind; 1] = [Kind::Edition];
+    /// Every kind, in the order the engine plans them: a group's morning message first.
+    pub const ALL: [Kind; 4] = [
+        Kind::Edition,
+        Kind::MonthStart,
+        Kind::MonthEnd,
+        Kind::OrgSummary,
+    ];
 
     /// The key of this kind's delivery due on `date`: what one address gets at most once.
     pub fn key_on(self, date: NaiveDate) -> String {
         match self {
             Kind::Edition => date.to_string(),
+            Kind::MonthStart | Kind::MonthEnd => date.format("%Y-%m").to_string(),
+            Kind::OrgSummary => date
+                .with_day(1)
+                .and_then(|first| first.pred_opt())
+                .unwrap_or(date)
+                .format("%Y-%m")
+                .to_string(),
         }
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Edition => "edition",
+            Kind::MonthStart => "month_start",
+            Kind::MonthEnd => "month_end",
+            Kind::OrgSummary => "org_summary",
         }
+    }
+
+    /// Whether a group's delivery of this kind waits for its morning message of the same
+    /// date to be over (sent or given up), so that it arrives after it.
+    pub fn follows_edition(self) -> bool {
+        matches!(self, Kind::MonthStart | Kind::MonthEnd)
     }
 }
 
@@ -121,6 +152,29 @@ impl Slot {
     /// The morning edition of `date` to `to`.
     pub fn edition(date: NaiveDate, to: Address) -> Slot {
         Slot::new(Kind::Edition, date, to)
+    }
+
+    /// The copy of a group's delivery of `kind` on `date` sent privately to one of its
+    /// admins: the key names the group.
+    pub fn private_copy(kind: Kind, date: NaiveDate, group: i64, to: Address) -> Slot {
+        Slot {
+            date,
+            kind,
+            key: format!("{}/{group}", kind.key_on(date)),
+            to,
+        }
+    }
+
+    /// The chat whose subscription this delivery serves: the address itself, the group of
+    /// a private copy, or none (a bot admin's 通报).
+    pub fn group(&self) -> Option<i64> {
+        match self.kind {
+            Kind::OrgSummary => None,
+            _ => match self.key.split_once('/') {
+                Some((_, group)) => group.parse().ok(),
+                None => Some(self.to.id),
+            },
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //!
 //! Whatever comes from users or the database is escaped here.
 
+pub mod orglife;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::access::{Refusal, Role};
@@ -41,6 +43,9 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Stats => "投递统计",
         CommandName::CheckIn => "“已学习”按钮开关 on 或 off",
         CommandName::Report => "月度学习记实报表（私信发送）",
+        CommandName::OrgLife => "本月组织生活清单；管理员可 on 或 off",
+        CommandName::Done => "登记组织生活：项目 [日期] [主题]",
+        CommandName::Undone => "撤销本期组织生活登记：项目",
     }
 }
 
@@ -55,7 +60,10 @@ fn usage(name: CommandName) -> String {
         CommandName::Edit => " 编号 文本[——出处]",
         CommandName::Del => " 编号",
         CommandName::CheckIn => " on|off",
-        CommandName::Report => " [YYYY-MM]",
+        CommandName::Report => " [orglife] [YYYY-MM]",
+        CommandName::OrgLife => " [on|off]",
+        CommandName::Done => " 项目 [日期] [主题]",
+        CommandName::Undone => " 项目",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -168,13 +176,19 @@ pub fn problem(command: CommandName, problem: &Problem) -> String {
         ),
         Problem::BadPage(s) => format!("页码不正确：{}。页码从 1 开始。", quoted(s)),
         Problem::BadSwitch(s) => format!(
-            "无法识别 {}。请发送 /checkin on（开启）或 /checkin off（关闭）。",
-            quoted(s)
+            "无法识别 {}。请发送 /{name} on（开启）或 /{name} off（关闭）。",
+            quoted(s),
+            name = command.as_str()
         ),
         Problem::BadMonth(s) => format!(
             "月份格式不正确：{}。请用 YYYY-MM，例如 /report 2026-11。",
             quoted(s)
         ),
+        Problem::MissingOrgItem if command == CommandName::Undone => orglife::undone_usage(),
+        Problem::MissingOrgItem => {
+            "用法：/done 项目 [日期] [主题]，例如 /done 主题党日 6-8 学习党的二十届四中全会精神。"
+                .to_string()
+        }
     }
 }
 
@@ -286,7 +300,7 @@ pub fn no_study_items() -> String {
 // ---- subscriptions ---------------------------------------------------------------------------
 
 /// "本群" in groups, "本会话" in a private chat.
-fn here(private: bool) -> &'static str {
+pub(crate) fn here(private: bool) -> &'static str {
     if private { "本会话" } else { "本群" }
 }
 
@@ -521,6 +535,9 @@ pub fn stats(s: &Stats, tz: Tz) -> String {
 pub fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Edition => "每日提醒",
+        Kind::MonthStart => "月初提醒",
+        Kind::MonthEnd => "月末调度",
+        Kind::OrgSummary => "组织生活通报",
     }
 }
 
@@ -620,7 +637,7 @@ pub fn checkin_state(private: bool, on: bool, changed: bool, global: bool) -> St
 }
 
 /// "2026年11月".
-fn month_label(month: Month) -> String {
+pub(crate) fn month_label(month: Month) -> String {
     format!("{}年{}月", month.year(), month.month())
 }
 

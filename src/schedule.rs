@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use crate::calendar::{Calendar, DayRule};
 use crate::config::{Config, StudyRule};
 use crate::delivery::Kind;
+use crate::orglife;
 use crate::subscription::Subscription;
 
 /// The local date of an instant.
@@ -52,15 +53,22 @@ pub fn due_on(
 }
 
 /// Whether a subscription takes deliveries of `kind` (the rule of each kind, with
-/// [`due_of`]).
-pub fn takes(kind: Kind, sub: &Subscription) -> bool {
+/// [`due_of`]). The 记实通报 goes to the bot admins, not to subscriptions.
+pub fn takes(kind: Kind, sub: &Subscription, config: &Config) -> bool {
     match kind {
         Kind::Edition => sub.active,
+        Kind::MonthStart | Kind::MonthEnd => {
+            sub.active && sub.orglife.is_some() && config.orglife.enabled
+        }
+        Kind::OrgSummary => false,
     }
 }
 
 /// The instant a delivery of `kind` is due on `date` for a subscription with `rule`, if
-/// `date` is one of its days.
+/// `date` is one of its days: the morning message on every delivery day; the 月初提醒 on
+/// the first of the month, the 月末调度 on the `month_end_days`-th last, at the same
+/// time; the 记实通报 (whose rule is `daily_at` on working days) on the first working day
+/// of a month.
 pub fn due_of(
     kind: Kind,
     rule: (NaiveTime, DayRule),
@@ -68,9 +76,21 @@ pub fn due_of(
     config: &Config,
     calendar: &Calendar,
 ) -> Option<DateTime<Utc>> {
-    match kind {
-        Kind::Edition => due_on(rule, date, config, calendar),
-    }
+    let (time, days) = rule;
+    let due = match kind {
+        Kind::Edition => calendar.is_delivery_day(days, date),
+        Kind::MonthStart => orglife::is_month_start(calendar, days, date),
+        Kind::MonthEnd => {
+            orglife::is_month_end(calendar, days, date, config.orglife.month_end_days)
+        }
+        Kind::OrgSummary => orglife::summary_due_on(calendar, date).is_some(),
+    };
+    due.then(|| due_instant(date, time, config.timezone))
+}
+
+/// The rule of the 记实通报: `daily_at`, on official working days.
+pub fn summary_rule(config: &Config) -> (NaiveTime, DayRule) {
+    (config.daily_at, DayRule::Workdays)
 }
 
 /// The next delivery of a subscription with `rule` (from [`rule_of`]): the first due instant

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use teloxide::payloads::SendMessageSetters;
+use teloxide::payloads::{SendDocumentSetters, SendMessageSetters};
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
 use teloxide::{ApiError, RequestError};
 
 use crate::config::{Config, Token};
@@ -44,6 +44,24 @@ impl TelegramSender {
 
 impl Sender for TelegramSender {
     async fn send(&self, out: &Outgoing) -> Result<Option<i64>, SendError> {
+        if let Some(file) = &out.attachment {
+            let input = InputFile::memory(file.bytes.to_vec()).file_name(file.name.clone());
+            let mut req = self
+                .bot
+                .send_document(ChatId(out.to.id), input)
+                .caption(out.html.clone())
+                .parse_mode(ParseMode::Html);
+            if !out.buttons.is_empty() {
+                req = req.reply_markup(keyboard(&out.buttons));
+            }
+            if out.paid {
+                req = req.allow_paid_broadcast(true);
+            }
+            return match req.await {
+                Ok(m) => Ok(Some(i64::from(m.id.0))),
+                Err(e) => Err(classify(&e, &self.token)),
+            };
+        }
         let mut req = self
             .bot
             .send_message(ChatId(out.to.id), out.html.clone())
@@ -220,6 +238,7 @@ mod tests {
             html: "x".into(),
             buttons: Vec::new(),
             paid: false,
+            attachment: None,
         };
         let err = s.send(&out).await.unwrap_err();
         assert!(matches!(err, SendError::Retryable(_)));

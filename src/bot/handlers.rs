@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 use teloxide::types::{Chat, Me};
 
 use super::subscriptions::{self, ChatInfo};
-use super::{App, library, lifecycle, outbox, reading, records, taps, with_store};
+use super::{App, library, lifecycle, orglife, outbox, reading, records, taps, with_store};
 use crate::access::{self, Access, Asker, Refusal, Role};
 use crate::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
 use crate::replies;
@@ -24,6 +24,13 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> Result
         return Ok(());
     }
     note_member(&app, &msg).await;
+    if let Some(user) = msg
+        .from
+        .as_ref()
+        .filter(|u| msg.chat.is_private() && !u.is_bot)
+    {
+        orglife::note_private_chat(&app, user.id).await;
+    }
     let Some(text) = msg.text() else {
         return Ok(());
     };
@@ -111,7 +118,7 @@ fn sender(app: &App, msg: &Message) -> Asker {
 /// Whether the sender may run a command of `audience` here; asks Telegram when the rules
 /// depend on the sender's status in the group. `Ok` carries the sender's role as far as it
 /// is known (a group member asking `/help` may still be an admin).
-async fn authorize(
+pub(super) async fn authorize(
     bot: &Bot,
     app: &App,
     msg: &Message,
@@ -141,7 +148,14 @@ async fn authorize(
 async fn is_group_admin(bot: &Bot, app: &App, msg: &Message) -> Option<bool> {
     let user = msg.from.as_ref()?;
     match bot.get_chat_member(msg.chat.id, user.id).await {
-        Ok(member) => Some(member.kind.is_privileged()),
+        Ok(member) => {
+            let admin = member.kind.is_privileged();
+            // For the private copies of the 月末调度.
+            if let Err(e) = app.store.note_admin(msg.chat.id.0, user.id.0 as i64, admin) {
+                tracing::error!(chat_id = msg.chat.id.0, error = %e, "cannot note an admin");
+            }
+            Some(admin)
+        }
         Err(e) => {
             tracing::warn!(
                 chat_id = msg.chat.id.0,
@@ -193,6 +207,18 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
         Command::Report { all, month } => {
             return records::report(bot, app, msg, role, all, month).await;
         }
+        Command::OrgReport { month } => {
+            return orglife::report(bot, app, msg, role, month).await;
+        }
+        Command::OrgLife { on } => return orglife::orglife(bot, app, msg, on).await,
+        Command::Done(d) if !private => {
+            let by = orglife::Marker::of(msg);
+            with_store(app, move |app| orglife::done(app, chat_id, by, &d)).await
+        }
+        Command::Undone { item } if !private => {
+            with_store(app, move |app| orglife::undone(app, chat_id, &item)).await
+        }
+        Command::Done(_) | Command::Undone { .. } => return replies::orglife::group_only(),
         Command::Today => with_store(app, reading::today).await,
         Command::Study => with_store(app, reading::study).await,
         Command::Add { category, text } => {

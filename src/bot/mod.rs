@@ -5,6 +5,7 @@
 //!   the reply it gets (no Telegram calls);
 //! - [`handlers`], [`lifecycle`]: the Telegram side of messages and membership changes;
 //! - [`taps`], [`records`]: check-in taps on the `✅ 已学习` button, `/checkin`, `/report`;
+//! - [`orglife`]: `/orglife`, `/done`, `/undone`, `/report orglife`, taps on item buttons;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
@@ -12,6 +13,7 @@
 pub mod handlers;
 pub mod library;
 pub mod lifecycle;
+pub mod orglife;
 pub mod outbox;
 pub mod reading;
 pub mod records;

@@ -14,6 +14,7 @@ use teloxide::{ApiError, RequestError};
 
 use super::{App, with_store};
 use crate::checkin::{self, EDIT_INTERVAL, Edited, Label, Step, Window};
+use crate::orglife;
 use crate::replies;
 use crate::telegram::{self, describe};
 
@@ -63,6 +64,9 @@ pub async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> Result<()
 
 /// Records a tap and returns the toast.
 async fn tap(bot: &Bot, app: &Arc<App>, q: &CallbackQuery) -> String {
+    if let Some((period, item)) = q.data.as_deref().and_then(orglife::parse_button) {
+        return super::orglife::tap(bot, app, q, period, item).await;
+    }
     let date = q.data.as_deref().and_then(checkin::parse_callback);
     let (Some(date), Some(message)) = (date, q.message.as_ref()) else {
         return replies::tap_invalid();

@@ -14,6 +14,7 @@
 //! Before a chat is marked it is claimed in the engine's active set and its record is
 //! looked up again, so two batches that list the same chat never both send to it.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -25,7 +26,7 @@ use super::port::Sender;
 use super::{Engine, Job, Result};
 use crate::delivery::{Delivery, Kind, PushRequest, Slot, State};
 use crate::memory;
-use crate::message::Address;
+use crate::message::{Address, Attachment};
 use crate::replies;
 
 /// Deliveries a batch marks pending and queues at a time.
@@ -48,7 +49,7 @@ pub(super) enum Todo {
 }
 
 /// Where a [`Todo`] comes from, for the rule of which chats still want the delivery.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
     Due,
     Push,
@@ -125,6 +126,8 @@ pub(super) struct Batch {
     pub date: NaiveDate,
     /// What the kind prepared once for every delivery of the batch (the edition's HTML).
     pub body: Arc<str>,
+    /// A file sent with every delivery of the batch (the 记实通报's workbook).
+    pub attachment: Option<Attachment>,
     todo: Mutex<Todo>,
     /// The deliveries in `todo`, for `/stats`.
     pub unstarted: AtomicUsize,
@@ -147,6 +150,11 @@ impl Batch {
         lock(list).iter().any(|(c, _)| *c == chat_id)
     }
 
+    /// Whether some of its deliveries are not marked pending yet.
+    pub fn has_unstarted(&self) -> bool {
+        self.unstarted.load(Ordering::Acquire) > 0
+    }
+
     fn wants_more(&self) -> bool {
         self.fresh.load(Ordering::Acquire) < PART && self.unstarted.load(Ordering::Acquire) > 0
     }
@@ -167,8 +175,8 @@ impl<S: Sender> Engine<S> {
         }
         let catch_up = self.catch_up();
         let now = self.now();
-        let body = match self.prepare(kind, date)? {
-            Prepared::Body(body) => body,
+        let (body, attachment) = match self.prepare(kind, date)? {
+            Prepared::Body(body, attachment) => (body, attachment),
             Prepared::Nothing(reason) => {
                 loop {
                     let mut part = todo.take(PART, (kind, date), catch_up, now);
@@ -196,6 +204,7 @@ impl<S: Sender> Engine<S> {
             kind,
             date,
             body,
+            attachment,
             todo: Mutex::new(todo),
             unstarted: AtomicUsize::new(count),
             fresh: AtomicUsize::new(0),
@@ -226,7 +235,23 @@ impl<S: Sender> Engine<S> {
             (todo.source(), part)
         };
         batch.unstarted.fetch_sub(part.len(), Ordering::AcqRel);
-        let taken = part.len();
+        let mut taken = part.len();
+        if source != Source::Pending {
+            part = match self.deliveries_of(batch.kind, part) {
+                Ok(part) => part,
+                Err(e) => {
+                    self.abandon(batch, taken);
+                    return Err(e);
+                }
+            };
+            // Private copies are deliveries of the batch too.
+            if part.len() > taken {
+                batch
+                    .remaining
+                    .fetch_add(part.len() - taken, Ordering::AcqRel);
+                taken = part.len();
+            }
+        }
         let wanted = match self.select(source, &part) {
             Ok(wanted) => wanted,
             Err(e) => {
@@ -369,13 +394,16 @@ impl<S: Sender> Engine<S> {
         lock(&self.inner.active).insert(slot.clone())
     }
 
-    /// Deliveries of `date` that batches have not marked yet.
-    pub(super) fn unstarted_on(&self, date: NaiveDate) -> usize {
-        self.lock_batches()
-            .iter()
-            .filter(|b| b.date == date)
-            .map(|b| b.unstarted.load(Ordering::Acquire))
-            .sum()
+    /// Deliveries of `date` that batches have not marked yet, by kind.
+    pub(super) fn unstarted_on(&self, date: NaiveDate) -> BTreeMap<Kind, usize> {
+        let mut out = BTreeMap::new();
+        for b in self.lock_batches().iter().filter(|b| b.date == date) {
+            let n = b.unstarted.load(Ordering::Acquire);
+            if n > 0 {
+                *out.entry(b.kind).or_default() += n;
+            }
+        }
+        out
     }
 
     /// Whether nothing is queued, in flight or waiting to be marked.
@@ -384,7 +412,7 @@ impl<S: Sender> Engine<S> {
         lock(&self.inner.active).is_empty() && self.lock_batches().is_empty()
     }
 
-    fn lock_batches(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Batch>>> {
+    pub(super) fn lock_batches(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Batch>>> {
         lock(&self.inner.batches)
     }
 }

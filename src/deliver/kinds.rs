@@ -1,8 +1,8 @@
-//! What each kind of delivery sends: the one place that prepares a batch's message and
-//! turns a queued delivery into an outgoing one. The dispatch loop, limits, retries and
-//! the log are the same for every kind. A new kind is a variant of
-//! [`crate::delivery::Kind`] (its name in the log and its key), its rule in
-//! [`crate::schedule`] (`takes`, `due_of`), and its arms here.
+//! What each kind of delivery sends: the one place that prepares a batch's message, picks
+//! the deliveries a kind makes of the chats due, and turns a queued delivery into an
+//! outgoing one. The dispatch loop, limits, retries and the log are the same for every
+//! kind. A new kind is a variant of [`crate::delivery::Kind`] (its name in the log and its
+//! key), its rule in [`crate::schedule`] (`takes`, `due_of`), and its arms here.
 
 use std::sync::Arc;
 
@@ -11,15 +11,18 @@ use chrono::NaiveDate;
 use super::port::{Outgoing, Sender};
 use super::{Engine, Job, Result};
 use crate::checkin;
-use crate::delivery::Kind;
-use crate::message::{Address, Buttons};
+use crate::delivery::{Delivery, Kind, Slot};
+use crate::message::{Address, Attachment, Buttons};
+use crate::orglife::{self, Mark};
 use crate::replies;
+use crate::report::Month;
 use crate::schedule;
 
 /// What a kind prepares once for a batch.
 pub(super) enum Prepared {
-    /// The text every delivery of the batch starts from.
-    Body(Arc<str>),
+    /// The text every delivery of the batch starts from (empty for kinds rendered per
+    /// group), and a file sent with it.
+    Body(Arc<str>, Option<Attachment>),
     /// Nothing can be sent (the reason is recorded in each delivery; admins were told).
     Nothing(&'static str),
 }
@@ -37,23 +40,114 @@ impl<S: Sender> Engine<S> {
                     self.tell_admins(replies::edition_has_no_items(date));
                     return Ok(Prepared::Nothing("no items"));
                 }
-                Ok(Prepared::Body(edition.html.into()))
+                Ok(Prepared::Body(edition.html.into(), None))
+            }
+            Kind::MonthStart | Kind::MonthEnd => Ok(Prepared::Body("".into(), None)),
+            Kind::OrgSummary => {
+                let month = Month::parse(&kind.key_on(date)).unwrap_or(Month::of(date));
+                let items = &self.inner.config.orglife.items;
+                let summary = self.inner.store.month_summary(items, month, None)?;
+                let attachment = match orglife::summary::workbook(&summary) {
+                    Ok(bytes) => Some(Attachment {
+                        name: replies::orglife::summary_file_name(month),
+                        bytes: bytes.into(),
+                    }),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot write the 通报 workbook; sending the text alone");
+                        None
+                    }
+                };
+                Ok(Prepared::Body(
+                    replies::orglife::summary(&summary).into(),
+                    attachment,
+                ))
             }
         }
+    }
+
+    /// The deliveries a part of a batch makes of the chats due: the 月初提醒 and the 月末
+    /// 调度 only to groups with something to list, the 月末调度 also privately to each of
+    /// the group's admins who has a private chat with the bot.
+    pub(super) fn deliveries_of(&self, kind: Kind, part: Vec<Delivery>) -> Result<Vec<Delivery>> {
+        if !matches!(kind, Kind::MonthStart | Kind::MonthEnd) {
+            return Ok(part);
+        }
+        let mut out = Vec::with_capacity(part.len());
+        for r in part {
+            let month = Month::of(r.date);
+            let marks = self.inner.store.marks_of(r.to.id)?;
+            let items = &self.inner.config.orglife.items;
+            let listed = match kind {
+                Kind::MonthStart => orglife::month_start(items, &marks, month),
+                _ => orglife::month_end(items, &marks, month),
+            };
+            if listed.is_empty() {
+                continue;
+            }
+            if kind == Kind::MonthEnd {
+                for user in self.inner.store.admins_of(r.to.id)? {
+                    if self.inner.store.has_private_chat(user)? {
+                        let slot =
+                            Slot::private_copy(kind, r.date, r.to.id, Address::telegram(user));
+                        out.push(Delivery::pending(slot, r.due, r.deadline, r.updated_at));
+                    }
+                }
+            }
+            out.push(r);
+        }
+        Ok(out)
     }
 
     /// The message for one attempt of `job`.
     pub(super) fn outgoing(&self, job: &Job) -> Outgoing {
         let record = &job.record;
-        let buttons = match record.kind {
-            Kind::Edition => self.checkin_buttons(record.to, record.date),
+        let (html, buttons) = match record.kind {
+            Kind::Edition => (
+                job.batch.body.to_string(),
+                self.checkin_buttons(record.to, record.date),
+            ),
+            Kind::MonthStart | Kind::MonthEnd => self.orglife_message(record),
+            Kind::OrgSummary => (job.batch.body.to_string(), Buttons::new()),
         };
         Outgoing {
             to: record.to,
-            html: job.batch.body.to_string(),
+            html,
             buttons,
             paid: self.inner.config.paid_broadcast,
+            attachment: job.batch.attachment.clone(),
         }
+    }
+
+    /// A group's 月初提醒 or 月末调度 as its marks stand now, with a button per open item;
+    /// the private copy of a 月末调度 names the group and has no buttons.
+    fn orglife_message(&self, record: &Delivery) -> (String, Buttons) {
+        let month = Month::of(record.date);
+        let group = record.slot().group().unwrap_or(record.to.id);
+        let marks: Vec<Mark> = self.inner.store.marks_of(group).unwrap_or_else(|e| {
+            tracing::error!(group, error = %e, "cannot read the organisational-life marks");
+            Vec::new()
+        });
+        let items = &self.inner.config.orglife.items;
+        if record.kind == Kind::MonthStart {
+            let lines = orglife::month_start(items, &marks, month);
+            return (
+                replies::orglife::month_start(month, &lines),
+                orglife::buttons(&lines),
+            );
+        }
+        let lines = orglife::month_end(items, &marks, month);
+        if group != record.to.id {
+            let title = match self.inner.store.subscription(group) {
+                Ok(Some(sub)) if !sub.title.is_empty() => sub.title,
+                _ => group.to_string(),
+            };
+            let html = replies::orglife::month_end_private(&title, month, &lines);
+            return (html, Buttons::new());
+        }
+        (
+            replies::orglife::month_end(month, &lines),
+            orglife::buttons(&lines),
+        )
     }
 
     /// The `✅ 已学习` button of a morning message, when check-in is on in the config and

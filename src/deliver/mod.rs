@@ -18,6 +18,7 @@ mod plan;
 pub mod port;
 mod send;
 mod stats;
+mod upkeep;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -34,7 +35,6 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::delivery::{Delivery, Kind, PushReport, PushRequest, Slot, State, Tally};
 use crate::message::{Address, Channel};
-use crate::replies;
 use crate::schedule;
 use crate::store::{self, Store};
 
@@ -45,7 +45,10 @@ pub use flight::MAX_IN_FLIGHT;
 use flusher::Flusher;
 use limiter::{Admit, Limiter};
 use plan::{Due, Plan};
-use port::{Outgoing, Sender};
+use port::Sender;
+
+/// How long a delivery that follows a group's morning message waits before it looks again.
+const EDITION_FIRST: Duration = Duration::from_millis(500);
 
 /// The longest pause between retries of a failing chat.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -272,35 +275,6 @@ impl<S: Sender> Engine<S> {
         Ok(())
     }
 
-    /// Once a day: prune old records, and warn about a holiday year we do not know.
-    fn daily_upkeep(&self, today: NaiveDate) {
-        let keep = chrono::Duration::days(self.inner.config.keep_days as i64);
-        if let Some(before) = today.checked_sub_signed(keep) {
-            match self.inner.store.prune_deliveries(before) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(records = n, %before, "pruned old delivery records"),
-                Err(e) => tracing::error!(error = %e, "pruning the delivery log failed"),
-            }
-            match self.inner.store.prune_checkins(before) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(records = n, %before, "pruned old check-in records"),
-                Err(e) => tracing::error!(error = %e, "pruning the check-in records failed"),
-            }
-        }
-        if let Some(year) = self.inner.calendar.missing_year(today) {
-            tracing::warn!(
-                year,
-                "the official holiday arrangement of {year} is not known: delivering Monday to Friday except fixed holidays; add it with schedule.calendar"
-            );
-            let flag = format!("calendar-warned-{year}");
-            if self.inner.store.meta_flag(&flag).unwrap_or(true) {
-                return;
-            }
-            let _ = self.inner.store.set_meta_flag(&flag);
-            self.tell_admins(replies::calendar_unknown(year));
-        }
-    }
-
     /// The next instant the engine has to act: the first due instant of the plan not
     /// acted on yet, or the next local midnight (when a new day's plan is built).
     fn next_wake(&self) -> DateTime<Utc> {
@@ -382,7 +356,7 @@ impl<S: Sender> Engine<S> {
         let mut batches: BTreeMap<(Kind, NaiveDate), Vec<Delivery>> = BTreeMap::new();
         let mut closed = Vec::new();
         for mut record in self.inner.store.pending_deliveries()? {
-            let subscribed = self.lock_plan().get(record.to.id).is_some_and(|s| s.active);
+            let subscribed = self.lock_plan().serves(record.slot().group());
             if now > record.deadline {
                 record.state = if record.attempts > 0 {
                     State::Failed
@@ -475,6 +449,20 @@ impl<S: Sender> Engine<S> {
         Ok(report)
     }
 
+    /// Whether a group's delivery that follows its morning message ([`Kind::follows_edition`])
+    /// has to wait: that message is queued or in flight, or a batch of that date's morning
+    /// messages has chats not marked yet (this group may be among them).
+    fn waits_for_edition(&self, r: &Delivery) -> bool {
+        if !r.kind.follows_edition() || r.slot().group() != Some(r.to.id) {
+            return false;
+        }
+        self.is_active(&Slot::edition(r.date, r.to))
+            || self
+                .lock_batches()
+                .iter()
+                .any(|b| b.kind == Kind::Edition && b.date == r.date && b.has_unstarted())
+    }
+
     fn is_active(&self, slot: &Slot) -> bool {
         self.inner
             .active
@@ -531,6 +519,10 @@ impl<S: Sender> Engine<S> {
                 self.finish(job, state, None).await;
                 continue;
             }
+            if self.waits_for_edition(&job.record) {
+                self.enqueue(job, Instant::now() + EDITION_FIRST);
+                continue;
+            }
             // A place in flight first, so that the limiter counts the send when it goes.
             let slot = tokio::select! {
                 slot = self.inner.flight.slot() => slot,
@@ -560,23 +552,6 @@ impl<S: Sender> Engine<S> {
                 drop(slot);
             });
         }
-    }
-
-    fn tell_admins(&self, html: String) {
-        let engine = self.clone();
-        tokio::spawn(async move {
-            for &admin in &engine.inner.config.admins {
-                let out = Outgoing {
-                    to: Address::telegram(admin),
-                    html: html.clone(),
-                    buttons: Vec::new(),
-                    paid: false,
-                };
-                if let Err(e) = engine.inner.sender.send(&out).await {
-                    tracing::warn!(admin, error = %e, "cannot reach a bot admin");
-                }
-            }
-        });
     }
 }
 

@@ -75,10 +75,18 @@ impl Plan {
         let mut chats: HashMap<(Kind, Rule), Vec<i64>> = HashMap::new();
         for sub in subs {
             let p = Planned::of(&sub, config);
-            for kind in Kind::ALL.into_iter().filter(|&k| schedule::takes(k, &sub)) {
+            for kind in Kind::ALL
+                .into_iter()
+                .filter(|&k| schedule::takes(k, &sub, config))
+            {
                 chats.entry((kind, p.rule)).or_default().push(sub.chat_id);
             }
             planned.push((sub.chat_id, p));
+        }
+        // The 记实通报 goes to the bot admins while any group takes the reminders.
+        if chats.keys().any(|(k, _)| *k == Kind::MonthStart) {
+            let rule = schedule::summary_rule(config);
+            chats.insert((Kind::OrgSummary, rule), config.admins.clone());
         }
         planned.sort_unstable_by_key(|(chat_id, _)| *chat_id);
         planned.dedup_by_key(|(chat_id, _)| *chat_id);
@@ -137,6 +145,12 @@ impl Plan {
             .collect()
     }
 
+    /// Whether a delivery to `group` (an address, or the group of a private copy; `None`
+    /// for a bot admin's 通报) is still wanted: its subscription is active.
+    pub fn serves(&self, group: Option<i64>) -> bool {
+        group.is_none_or(|chat_id| self.get(chat_id).is_some_and(|s| s.active))
+    }
+
     /// The chats of the active subscriptions, in order.
     pub fn active_chats(&self) -> Vec<i64> {
         self.subs
@@ -172,9 +186,11 @@ impl Plan {
             }
             for &(kind, date, rule) in rules {
                 for &chat_id in self.chats.get(&(kind, rule)).into_iter().flatten() {
-                    if self
-                        .get(chat_id)
-                        .is_some_and(|s| s.active && s.changed_at <= at)
+                    let to_admin = kind == Kind::OrgSummary;
+                    if to_admin
+                        || self
+                            .get(chat_id)
+                            .is_some_and(|s| s.active && s.changed_at <= at)
                     {
                         due.push(Due {
                             at,

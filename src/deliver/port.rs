@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::message::{Address, Buttons, Channel};
+use crate::message::{Address, Attachment, Buttons, Channel};
 
 /// A message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,9 @@ pub struct Outgoing {
     pub buttons: Buttons,
     /// Send as a paid broadcast, where the channel has one.
     pub paid: bool,
+    /// A file to send with the text as its caption (short: Telegram allows 1,024
+    /// characters); a channel without files sends the text alone.
+    pub attachment: Option<Attachment>,
 }
 
 /// Why a send failed, in the terms the engine acts on.

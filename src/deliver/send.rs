@@ -127,6 +127,11 @@ impl<S: Sender> Engine<S> {
         if let Err(e) = changed {
             tracing::error!(%to, error = %e, "cannot deactivate the subscription");
         }
+        if to.id > 0
+            && let Err(e) = self.inner.store.forget_private_chat(to.id)
+        {
+            tracing::error!(%to, error = %e, "cannot forget the private chat");
+        }
         self.lock_plan().dirty = true;
     }
 

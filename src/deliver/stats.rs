@@ -22,9 +22,8 @@ impl<S: Sender> Engine<S> {
         let today = self.today();
         stats.kinds = self.inner.store.tallies_on(today)?;
         // A large push marks its deliveries pending a part at a time.
-        let unstarted = self.unstarted_on(today);
-        if unstarted > 0 {
-            stats.kinds.entry(Kind::Edition).or_default().pending += unstarted;
+        for (kind, unstarted) in self.unstarted_on(today) {
+            stats.kinds.entry(kind).or_default().pending += unstarted;
         }
         let tally: Tally = stats.kinds.values().sum();
         stats.sent = tally.sent;
@@ -32,8 +31,10 @@ impl<S: Sender> Engine<S> {
         stats.failed = tally.failed;
         stats.missed = tally.missed;
         stats.items = store::count_by_category(&self.inner.store.items()?);
-        // Every active chat has today's record (a push served them all): today is done.
-        let served = |d: NaiveDate| d == today && tally.total() >= stats.active;
+        // Every active chat has today's morning record (a push served them all): today is
+        // done.
+        let editions = stats.kinds.get(&Kind::Edition).map_or(0, Tally::total);
+        let served = |d: NaiveDate| d == today && editions >= stats.active;
         let (config, calendar) = (&self.inner.config, &self.inner.calendar);
         stats.next = rules
             .iter()

@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicI32, AtomicUsize};
 
 use chrono::{NaiveTime, TimeZone};
 
-use super::port::SendError;
+use super::port::{Outgoing, SendError};
 use super::*;
 use crate::config::Env;
 use crate::content::Category;
 use crate::delivery::Kind;
+use crate::replies;
 use crate::subscription::Subscription;
 
 /// The slot of the morning edition of `date` to the Telegram chat `chat_id`.

@@ -67,7 +67,9 @@ pub enum DateError {
     Future,
     /// Outside the item's current period (and outside the previous one, or the previous
     /// one is closed by its 通报). `current` is the item's current period.
-    Outside { current: Period },
+    Outside {
+        current: Period,
+    },
 }
 
 /// The period a mark of `item` held on `date` belongs to, asked on `today`. The date may

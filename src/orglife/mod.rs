@@ -16,6 +16,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, DayRule};
+use crate::message::{Button, Buttons};
 use crate::report::Month;
 
 /// How often an item is due.
@@ -280,6 +281,34 @@ pub fn month_end<'a>(items: &'a [Item], marks: &'a [Mark], month: Month) -> Vec<
     checklist(items, marks, month)
         .into_iter()
         .filter(|l| l.status(month) == Status::Open)
+        .collect()
+}
+
+/// The callback data of an item's button: `ol:<period>:<item>` (at most 3 + 7 + 1 + 48
+/// bytes; Telegram allows 64).
+pub fn button_data(period: Period, item: &str) -> String {
+    format!("{BUTTON}{}:{item}", period.key())
+}
+
+/// The period and item of a button's callback data; `None` for data that is not ours.
+pub fn parse_button(data: &str) -> Option<(Period, &str)> {
+    let (period, item) = data.strip_prefix(BUTTON)?.split_once(':')?;
+    Some((Period::parse(period)?, item)).filter(|(_, item)| !item.is_empty())
+}
+
+const BUTTON: &str = "ol:";
+
+/// One button per open item of `lines`, one per row, marking it for its period.
+pub fn buttons(lines: &[Line]) -> Buttons {
+    lines
+        .iter()
+        .filter(|l| !l.is_done())
+        .map(|l| {
+            vec![Button {
+                text: format!("☑ {}", l.item.name),
+                data: button_data(l.period, &l.item.name),
+            }]
+        })
         .collect()
 }
 

@@ -2,6 +2,7 @@
 //! the month's check-in rate; pure.
 
 use super::{Every, Item, Mark, Period, Status, checklist};
+use crate::report::workbook::{Cell, Sheet, WorkbookError};
 use crate::report::{self, Month};
 
 /// One item of a group's month.
@@ -104,6 +105,108 @@ impl MonthSummary {
 
     /// The groups with items open at the end of the month.
     pub fn with_open(&self) -> Vec<&GroupSummary> {
-        self.groups.iter().filter(|g| !g.open().is_empty()).collect()
+        self.groups
+            .iter()
+            .filter(|g| !g.open().is_empty())
+            .collect()
+    }
+}
+
+/// The 记实通报 as a workbook: a summary sheet per group (items due, done, the completion
+/// rate coloured, what is open), the items with their periods, dates and topics, and each
+/// group's check-in rate of the month.
+pub fn workbook(s: &MonthSummary) -> Result<Vec<u8>, WorkbookError> {
+    let text = |t: &str| Cell::Text(t.to_string());
+    let count = |n: usize| Cell::Int(n as i64);
+    let groups = Sheet {
+        name: "汇总".into(),
+        headers: ["群组", "群组ID", "应完成", "已完成", "完成率", "未完成事项"]
+            .map(String::from)
+            .to_vec(),
+        rows: s
+            .groups
+            .iter()
+            .map(|g| {
+                vec![
+                    text(&g.title),
+                    Cell::Int(g.chat_id),
+                    count(g.due()),
+                    count(g.done()),
+                    Cell::Rate(g.rate()),
+                    text(&g.open().join("、")),
+                ]
+            })
+            .collect(),
+    };
+    let items = Sheet {
+        name: "事项明细".into(),
+        headers: ["群组", "项目", "周期", "状态", "开展日期", "主题", "登记人"]
+            .map(String::from)
+            .to_vec(),
+        rows: s
+            .groups
+            .iter()
+            .flat_map(|g| {
+                g.lines.iter().map(|l| {
+                    let mark = l.mark.as_ref();
+                    vec![
+                        text(&g.title),
+                        text(&l.item),
+                        text(&period_name(l.period)),
+                        text(status_name(l.status)),
+                        mark.map_or(Cell::Empty, |m| Cell::Date(m.date)),
+                        mark.and_then(|m| m.topic.as_deref())
+                            .map_or(Cell::Empty, text),
+                        mark.map_or(Cell::Empty, |m| text(&m.by_name)),
+                    ]
+                })
+            })
+            .collect(),
+    };
+    let checkins = Sheet {
+        name: "学习记实".into(),
+        headers: [
+            "群组",
+            "投递天数",
+            "已知成员",
+            "已学习成员",
+            "学习人次",
+            "学习率",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: s
+            .groups
+            .iter()
+            .map(|g| {
+                let c = &g.checkin;
+                vec![
+                    text(&g.title),
+                    count(c.days),
+                    count(c.members),
+                    count(c.studied),
+                    count(c.checkins),
+                    Cell::Rate(c.rate()),
+                ]
+            })
+            .collect(),
+    };
+    report::workbook::workbook(&[groups, items, checkins])
+}
+
+/// A period as the workbook names it: `2026年6月`, `2026年第2季度`, `2026年`.
+fn period_name(p: Period) -> String {
+    match p {
+        Period::Month(m) => format!("{}年{}月", m.year(), m.month()),
+        Period::Quarter(y, q) => format!("{y}年第{q}季度"),
+        Period::Year(y) => format!("{y}年"),
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Done => "已完成",
+        Status::Open => "未完成",
+        Status::Later => "本期内完成",
     }
 }

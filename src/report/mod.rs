@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
+pub mod workbook;
 
 use chrono::{Datelike, NaiveDate};
 

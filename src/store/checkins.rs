@@ -11,6 +11,7 @@ use super::{Result, Store, StoreError, chat_key, date_key, decode, encode};
 use crate::checkin::{CheckIn, Member, Tap};
 use crate::delivery::Slot;
 use crate::message::Address;
+use crate::report::{ChatReport, Month};
 
 /// How stale a member's "last seen" may get before a message rewrites it.
 const SEEN_PRECISION: chrono::Duration = chrono::Duration::hours(1);
@@ -104,6 +105,18 @@ impl Store {
             recorded: swapped.is_ok(),
             count,
         })
+    }
+
+    /// One chat's 记实 report of `month`: its morning messages sent, check-ins and members.
+    pub fn chat_report(&self, chat_id: i64, month: Month) -> Result<ChatReport> {
+        let mut deliveries = Vec::new();
+        for date in month.days() {
+            let slot = Slot::edition(date, Address::telegram(chat_id));
+            deliveries.extend(self.delivery(&slot)?);
+        }
+        let checkins = self.checkins_of(chat_id, month.first(), month.last())?;
+        let members = self.members_of(chat_id)?;
+        Ok(ChatReport::build(month, &deliveries, &checkins, &members))
     }
 
     /// Check-ins of one chat and day.
@@ -370,7 +383,7 @@ mod tests {
         assert_eq!(store.checkins().unwrap().len(), 5);
         drop(store);
         // Durable across a reopen.
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::tests::reopen(dir.path());
         assert_eq!(store.checkin_count(-5, d(1)).unwrap(), 2);
         assert_eq!(store.members_of(-5).unwrap().len(), 2);
     }

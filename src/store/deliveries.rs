@@ -74,6 +74,9 @@ fn key(slot: &Slot) -> Vec<u8> {
     let date = date_key(slot.date);
     let kind: u8 = match slot.kind {
         Kind::Edition => 1,
+        Kind::MonthStart => 2,
+        Kind::MonthEnd => 3,
+        Kind::OrgSummary => 4,
     };
     let channel: u8 = match slot.to.channel {
         Channel::Telegram => 1,
@@ -441,7 +444,7 @@ mod tests {
         assert_eq!(store.tally_on(d).unwrap(), expected);
         // The same as counting afresh.
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::tests::reopen(dir.path());
         assert_eq!(store.tally_on(d).unwrap(), expected);
     }
 

@@ -4,12 +4,12 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::GroupAdmin;
 use crate::checkin::{CheckIn, Member};
 use crate::content::Item;
 use crate::delivery::Delivery;
 use crate::edition::{Edition, Rotation};
 use crate::orglife::Mark;
-use super::GroupAdmin;
 use crate::subscription::Subscription;
 
 /// Everything needed to restore the database, as written by `mingjing export`.

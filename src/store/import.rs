@@ -402,7 +402,7 @@ mod tests {
         assert!(e.to_string().contains("p1"), "{e}");
         assert_eq!(snapshot(&store), before);
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::tests::reopen(dir.path());
         assert_eq!(snapshot(&store), before);
 
         // Without the offending item the same document goes in, whole.
@@ -485,7 +485,7 @@ mod tests {
         };
         assert_eq!(store.tally_on(d(1)).unwrap(), expected);
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::tests::reopen(dir.path());
         assert_eq!(store.tally_on(d(1)).unwrap(), expected);
         assert_eq!(store.tally_on(d(2)).unwrap(), on_2);
         assert_eq!(pending(&store), vec![(d(1), -4), (d(2), -5)]);

@@ -483,9 +483,23 @@ pub fn count_by_category(items: &[Item]) -> BTreeMap<Category, usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    /// Opens the database again after dropping it: sled's flusher thread may hold the
+    /// lock for a moment after the drop.
+    pub(in crate::store) fn reopen(path: &Path) -> Store {
+        for _ in 0..100 {
+            match Store::open(path) {
+                Err(StoreError::Locked(_)) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                other => return other.unwrap(),
+            }
+        }
+        Store::open(path).unwrap()
+    }
 
     // Test-only, for the tests of the whole crate (the engine's calendar warning).
     impl Store {
@@ -556,7 +570,7 @@ mod tests {
         drop(store);
 
         // …and all of that survives a reopen and another sync.
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::tests::reopen(dir.path());
         store.sync_shipped(&next, now()).unwrap();
         let items = store.items().unwrap();
         let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
@@ -587,7 +601,7 @@ mod tests {
         let second = store.edition(d(2), true).unwrap();
         assert_eq!(second.items, vec![2, 3]);
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::tests::reopen(dir.path());
         assert_eq!(store.edition(d(1), true).unwrap(), first);
         assert_eq!(store.edition(d(3), true).unwrap().items, vec![1, 3]);
         assert!(store.edition(d(3), true).unwrap().html.contains("改了"));

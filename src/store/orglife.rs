@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 
 use super::{Result, Store, StoreError, chat_key, decode, encode};
-use crate::orglife::{Mark, Period};
+use crate::orglife::summary::{GroupSummary, MonthSummary};
+use crate::orglife::{Item, Mark, Period};
+use crate::report::Month;
 
 const PRIVATE: u8 = b'p';
 const ADMIN: u8 = b'a';
@@ -41,7 +43,9 @@ fn id_at(key: &[u8], at: usize) -> Option<i64> {
 }
 
 /// A group's admin, as the bot last saw them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct GroupAdmin {
     pub chat_id: i64,
     pub user_id: i64,
@@ -78,8 +82,10 @@ impl Store {
 
     /// Records a mark (replacing the item's mark of that period); flushed.
     pub fn put_mark(&self, mark: &Mark) -> Result<()> {
-        self.orglife
-            .insert(mark_key(mark.chat_id, mark.period, &mark.item), encode(mark))?;
+        self.orglife.insert(
+            mark_key(mark.chat_id, mark.period, &mark.item),
+            encode(mark),
+        )?;
         self.flush()
     }
 
@@ -145,6 +151,39 @@ impl Store {
             self.people.remove(admin_key(from, user_id))?;
         }
         Ok(())
+    }
+
+    /// The 记实通报 of `month`: every group that took the reminders in it (or only
+    /// `group`), with its marks and its month's check-in figures.
+    pub fn month_summary(
+        &self,
+        items: &[Item],
+        month: Month,
+        group: Option<i64>,
+    ) -> Result<MonthSummary> {
+        let mut groups = Vec::new();
+        for sub in self.each_subscription() {
+            let sub = sub?;
+            let Some(since) = sub.orglife else { continue };
+            if group.is_some_and(|g| g != sub.chat_id) || !sub.active || since > month.last() {
+                continue;
+            }
+            let marks = self.marks_of(sub.chat_id)?;
+            let checkin = self.chat_report(sub.chat_id, month)?.summary();
+            let title = match sub.title.as_str() {
+                "" => sub.chat_id.to_string(),
+                t => t.to_string(),
+            };
+            groups.push(GroupSummary::build(
+                sub.chat_id,
+                &title,
+                items,
+                &marks,
+                month,
+                checkin,
+            ));
+        }
+        Ok(MonthSummary::new(month, groups))
     }
 
     // ---- people ----
@@ -246,7 +285,6 @@ fn corrupt(reason: &str) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Month;
     use chrono::{Datelike, TimeZone, Utc};
 
     fn mark(chat_id: i64, item: &str, period: Period, day: u32) -> Mark {
@@ -268,13 +306,18 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let june = Period::Month(Month::new(2026, 6).unwrap());
         store.put_mark(&mark(-5, "主题党日", june, 8)).unwrap();
-        store.put_mark(&mark(-5, "党课", Period::Quarter(2026, 2), 9)).unwrap();
+        store
+            .put_mark(&mark(-5, "党课", Period::Quarter(2026, 2), 9))
+            .unwrap();
         store.put_mark(&mark(-6, "主题党日", june, 10)).unwrap();
         // A second mark of the same item and period replaces the first.
         store.put_mark(&mark(-5, "主题党日", june, 12)).unwrap();
         let of5 = store.marks_of(-5).unwrap();
         assert_eq!(of5.len(), 2);
-        assert!(of5.iter().any(|m| m.item == "主题党日" && m.date.day() == 12));
+        assert!(
+            of5.iter()
+                .any(|m| m.item == "主题党日" && m.date.day() == 12)
+        );
         assert_eq!(store.marks().unwrap().len(), 3);
 
         store.note_admin(-5, 7, true).unwrap();
@@ -288,7 +331,12 @@ mod tests {
         assert!(store.admins_of(-5).unwrap().is_empty());
 
         // June's month mark ended on 6-30; the quarter too.
-        assert_eq!(store.prune_marks(NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()).unwrap(), 3);
+        assert_eq!(
+            store
+                .prune_marks(NaiveDate::from_ymd_opt(2026, 7, 1).unwrap())
+                .unwrap(),
+            3
+        );
         assert!(store.marks().unwrap().is_empty());
     }
 
@@ -312,8 +360,14 @@ mod tests {
         assert_eq!(
             store.group_admins().unwrap(),
             vec![
-                GroupAdmin { chat_id: -6, user_id: 9 },
-                GroupAdmin { chat_id: -5, user_id: 2 },
+                GroupAdmin {
+                    chat_id: -6,
+                    user_id: 9
+                },
+                GroupAdmin {
+                    chat_id: -5,
+                    user_id: 2
+                },
             ]
         );
     }

@@ -532,11 +532,18 @@ async fn help_and_the_menu_show_the_new_commands() {
     h.fake.set_member_status(g.id, chair().id, "administrator");
     let help = h.say(&g, &chair(), "/help").await;
     assert!(
-        help.contains("/checkin on|off") && help.contains("/report [YYYY-MM]"),
+        help.contains("/checkin on|off")
+            && help.contains("/report [orglife] [YYYY-MM]")
+            && help.contains("/done 项目 [日期] [主题]")
+            && help.contains("/undone 项目"),
         "{help}"
     );
     let help = h.say(&g, &member(), "/help").await;
-    assert!(!help.contains("/report"), "{help}");
+    assert!(
+        !help.contains("/report") && !help.contains("/done"),
+        "{help}"
+    );
+    assert!(help.contains("/orglife [on|off]"), "{help}");
     let help = h.say(&admin_chat(), &admin(), "/help").await;
     assert!(help.contains("/report all"), "{help}");
     let menus = h.fake.requests_of("setMyCommands");

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, MessageId, ParseMode, UserId};
 
@@ -338,11 +337,7 @@ pub async fn tap(
         }
     };
     tracing::info!(chat_id, item = %name, %period, "organisational life marked by button");
-    let sent_on = message
-        .date
-        .with_timezone(&app.config.timezone)
-        .date_naive();
-    redraw(bot, app, message, sent_on, &marks).await;
+    redraw(bot, app, message, &marks).await;
     texts::tap_marked(&name)
 }
 
@@ -354,11 +349,13 @@ fn period_every(p: Period) -> orglife::Every {
     }
 }
 
-/// Redraws a 月初提醒 or 月末调度 sent on `sent_on` with the marks as they are now.
-async fn redraw(bot: &Bot, app: &App, message: &Message, sent_on: NaiveDate, marks: &[Mark]) {
-    let month = Month::of(sent_on);
-    let items = &app.config.orglife.items;
+/// Redraws a 月初提醒 or 月末调度 with the marks as they are now.
+async fn redraw(bot: &Bot, app: &App, message: &Message, marks: &[Mark]) {
     let text = message.text().unwrap_or_default();
+    let Some(month) = orglife::month_in(text) else {
+        return;
+    };
+    let items = &app.config.orglife.items;
     let (html, lines) = if text.contains("【月末调度】") {
         let lines = orglife::month_end(items, marks, month);
         (texts::month_end(month, &lines), lines)
@@ -369,9 +366,7 @@ async fn redraw(bot: &Bot, app: &App, message: &Message, sent_on: NaiveDate, mar
             .filter(|l| {
                 l.item.every == orglife::Every::Month
                     || !l.is_done()
-                    || l.mark.is_some_and(|m| {
-                        m.at.with_timezone(&app.config.timezone).date_naive() >= sent_on
-                    })
+                    || l.mark.is_some_and(|m| m.date >= month.first())
             })
             .collect();
         (texts::month_start(month, &lines), lines)

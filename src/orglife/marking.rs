@@ -33,7 +33,8 @@ pub fn find<'a>(items: &'a [Item], query: &str) -> Result<&'a Item, FindError> {
 }
 
 /// A day as typed after an item's name: `6-8`, `6/8`, `6.8`, `6月8日`, `06-08`,
-/// `2026-06-08`, `2026年6月8日`. Without a year, the latest such day not after `today`.
+/// `2026-06-08`, `2026年6月8日`. Without a year, the year that puts it nearest to `today`
+/// (`12-31` typed on 1 January is last year's; `6-2` typed on 1 June is tomorrow).
 pub fn parse_day(s: &str, today: NaiveDate) -> Option<NaiveDate> {
     let s = s.trim().trim_end_matches(['日', '号']);
     let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).collect();
@@ -48,14 +49,10 @@ pub fn parse_day(s: &str, today: NaiveDate) -> Option<NaiveDate> {
         }
         [m, d] if m.len() <= 2 && d.len() <= 2 => {
             let (m, d) = (number(m)?, number(d)?);
-            let this_year = NaiveDate::from_ymd_opt(today.year(), m, d);
-            match this_year {
-                Some(day) if day <= today => Some(day),
-                // 12-31 typed on 1 January; 2-29 typed in a year without it.
-                _ => (1..=4)
-                    .filter_map(|back| NaiveDate::from_ymd_opt(today.year() - back, m, d))
-                    .next(),
-            }
+            // 2-29 in a year without it is the nearest leap year's.
+            (-4..=1)
+                .filter_map(|back| NaiveDate::from_ymd_opt(today.year() + back, m, d))
+                .min_by_key(|day| (*day - today).num_days().abs())
         }
         _ => None,
     }

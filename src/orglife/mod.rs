@@ -312,6 +312,16 @@ pub fn buttons(lines: &[Line]) -> Buttons {
         .collect()
 }
 
+/// The month a 月初提醒 or 月末调度 is about, read from its text (`【月初提醒】2026年6月…`).
+pub fn month_in(text: &str) -> Option<Month> {
+    let rest = ["【月初提醒】", "【月末调度】"]
+        .iter()
+        .find_map(|marker| text.split_once(marker).map(|(_, rest)| rest))?;
+    let (year, rest) = rest.split_once('年')?;
+    let (month, _) = rest.split_once('月')?;
+    Month::new(year.trim().parse().ok()?, month.parse().ok()?)
+}
+
 /// The delivery days of `month` under `rule`, in order.
 pub fn delivery_days(calendar: &Calendar, rule: DayRule, month: Month) -> Vec<NaiveDate> {
     month

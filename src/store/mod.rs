@@ -483,7 +483,7 @@ pub fn count_by_category(items: &[Item]) -> BTreeMap<Category, usize> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
     use chrono::TimeZone;
 

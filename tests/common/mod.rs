@@ -139,6 +139,8 @@ pub struct Setup {
     pub now: Option<DateTime<Utc>>,
     /// Subscriptions imported (`mingjing import`) before the bot first starts.
     pub subscriptions: Vec<Subscription>,
+    /// More records imported with them (marks, private chats, group admins …).
+    pub document: Option<Document>,
 }
 
 /// The running bot, its fake Bot API and its folder.
@@ -218,13 +220,14 @@ impl Harness {
             child: None,
             launches: 0,
         };
-        if !setup.subscriptions.is_empty() {
-            h.run_import(&Document {
+        if !setup.subscriptions.is_empty() || setup.document.is_some() {
+            let mut doc = setup.document.unwrap_or(Document {
                 format: 1,
                 next_id: 1,
-                subscriptions: setup.subscriptions,
                 ..Document::default()
             });
+            doc.subscriptions.extend(setup.subscriptions);
+            h.run_import(&doc);
         }
         h
     }

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
-pub mod workbook;
 
 use chrono::{Datelike, NaiveDate};
 

@@ -1,5 +1,9 @@
 //! The monthly 记实 report, pure: from a chat's delivery log, check-ins and members, who
 //! studied on which delivery day; a summary, and a CSV that Excel opens as it is.
+//!
+//! [`workbook`] writes `.xlsx` workbooks of any sheets of typed cells.
+
+mod workbook;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -8,6 +12,8 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::checkin::{CheckIn, Member};
 use crate::delivery::{Delivery, State};
+
+pub use workbook::{Cell, Sheet, WorkbookError, workbook};
 
 /// A rate as a percentage with one decimal: "33.3%".
 pub fn percent(rate: f64) -> String {

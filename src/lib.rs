@@ -12,7 +12,7 @@
 //! - [`delivery`]: the delivery log's records and counts, the `/stats` and `/pushnow` figures;
 //! - [`checkin`]: check-in records, the `✅ 已学习` button, which taps count, its label edits;
 //! - [`orglife`]: organisational life: the checklist, its periods, marks, the 记实通报;
-//! - [`report`]: the monthly 记实 report and its CSV;
+//! - [`report`]: the monthly 记实 report, its CSV and `.xlsx` workbooks;
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;

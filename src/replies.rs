@@ -708,6 +708,16 @@ pub fn report_overview(month: Month, rows: &[GroupRow]) -> String {
 
 /// The CSV's file name: `记实-<chat>-<YYYY-MM>.csv`.
 pub fn report_file_name(title: &str, chat_id: i64, month: Month) -> String {
+    format!("{}.csv", report_file_stem(title, chat_id, month))
+}
+
+/// The workbook's file name, the CSV's twin: `记实-<chat>-<YYYY-MM>.xlsx`.
+pub fn report_workbook_name(title: &str, chat_id: i64, month: Month) -> String {
+    format!("{}.xlsx", report_file_stem(title, chat_id, month))
+}
+
+/// `记实-<chat>-<YYYY-MM>`, the chat's title without the characters file systems refuse.
+fn report_file_stem(title: &str, chat_id: i64, month: Month) -> String {
     let clean: String = title
         .chars()
         .filter(|c| !c.is_control() && !r#"/\:*?"<>|"#.contains(*c))
@@ -719,11 +729,16 @@ pub fn report_file_name(title: &str, chat_id: i64, month: Month) -> String {
     } else {
         clean.to_string()
     };
-    format!("记实-{chat}-{month}.csv")
+    format!("记实-{chat}-{month}")
 }
 
 pub fn overview_file_name(month: Month) -> String {
     format!("记实-全部群组-{month}.csv")
+}
+
+/// The workbook's file name, the CSV's twin.
+pub fn overview_workbook_name(month: Month) -> String {
+    format!("记实-全部群组-{month}.xlsx")
 }
 
 pub fn report_sent_privately() -> String {
@@ -874,5 +889,23 @@ mod tests {
     fn clock_shows_seconds_only_when_set() {
         assert_eq!(clock(NaiveTime::from_hms_opt(8, 0, 0).unwrap()), "08:00");
         assert_eq!(clock(NaiveTime::from_hms_opt(8, 0, 5).unwrap()), "08:00:05");
+    }
+
+    #[test]
+    fn report_files_are_twins_named_after_the_chat() {
+        let oct = Month::new(2026, 10).unwrap();
+        for (title, stem) in [
+            ("第一支部", "记实-第一支部-2026-10"),
+            ("a/b:c*?", "记实-abc-2026-10"),
+            (" / ", "记实--4001-2026-10"),
+        ] {
+            assert_eq!(report_file_name(title, -4001, oct), format!("{stem}.csv"));
+            assert_eq!(
+                report_workbook_name(title, -4001, oct),
+                format!("{stem}.xlsx")
+            );
+        }
+        assert_eq!(overview_file_name(oct), "记实-全部群组-2026-10.csv");
+        assert_eq!(overview_workbook_name(oct), "记实-全部群组-2026-10.xlsx");
     }
 }

@@ -1,15 +1,17 @@
 //! Check-in (记实) end to end: the real binary against the fake Bot API. Members tap the
 //! `✅ 已学习` button under a morning message; admins switch it and ask for the monthly
-//! report, which arrives in their private chat as a summary and a CSV.
+//! report, which arrives in their private chat as a summary, a CSV and its `.xlsx` twin.
 
 mod common;
 
 use std::time::Duration;
 
+use calamine::Data;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use common::{
     BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, button, chair, group,
-    group_subscription, member, next_to, on_start_day, the_day_before, time, today,
+    group_subscription, member, next_to, on_start_day, the_day_before, time, today, xlsx_rows,
+    xlsx_sheet_names, xlsx_values,
 };
 use fakeapi::{ChatSpec, FakeApi, Fault, Sent, UserSpec};
 use mingjing::calendar::{Calendar, DayRule};
@@ -434,8 +436,39 @@ async fn an_admin_gets_the_month_privately_with_only_delivery_days_as_columns() 
     }
     assert_eq!(totals[2 + n], (n + 5).to_string());
 
-    // Nothing of it in the group.
+    // Right after the CSV, its Excel twin: the same cells, one sheet.
+    let twin = next_to(&h, chair().id, 2).await;
+    assert_eq!(twin.method, "sendDocument");
+    assert_eq!(twin.caption.as_deref(), Some("记实-第一支部-2026-10"));
+    let (name, xlsx) = twin.document.unwrap();
+    assert_eq!(name, "记实-第一支部-2026-10.xlsx");
+    assert_eq!(xlsx_sheet_names(&xlsx), ["学习记实"]);
+    assert_eq!(
+        xlsx_rows(&xlsx),
+        table,
+        "the workbook shows the CSV's cells"
+    );
+    // Ids, counts and rates are numbers in it, not text.
+    let values = xlsx_values(&xlsx, "学习记实");
+    let all = values
+        .iter()
+        .find(|r| r[0] == Data::String("党员".into()))
+        .unwrap();
+    assert_eq!(all[1], Data::Float(7.0));
+    assert_eq!(all[2], Data::String("✓".into()));
+    assert_eq!(all[2 + n..], [Data::Float(n as f64), Data::Float(1.0)]);
+    let totals = &values[4];
+    assert_eq!(
+        totals[2 + n..],
+        [
+            Data::Float((n + 5) as f64),
+            Data::Float((n + 5) as f64 / (3 * n) as f64)
+        ]
+    );
+
+    // Nothing of it in the group, nothing more to the chair.
     assert_eq!(h.fake.sent_to(g.id).len(), 1);
+    assert_eq!(h.fake.sent_to(chair().id).len(), 3);
 }
 
 #[tokio::test]
@@ -497,6 +530,16 @@ async fn a_bot_admin_gets_every_group_and_members_get_nothing() {
     assert_eq!(table.len(), 3);
     assert_eq!(table[2], ["第二支部", "-4002", "2", "1", "1", "1", "50.0%"]);
     assert_eq!(table[1][..2], ["第一支部".to_string(), "-4001".to_string()]);
+
+    // Then the workbook with the same cells, the rate a number.
+    let (name, xlsx) = next_to(&h, BOT_ADMIN, before + 2).await.document.unwrap();
+    assert_eq!(name, "记实-全部群组-2026-10.xlsx");
+    assert_eq!(xlsx_sheet_names(&xlsx), ["各群汇总"]);
+    assert_eq!(xlsx_rows(&xlsx), table);
+    assert_eq!(
+        xlsx_values(&xlsx, "各群汇总")[2][1..],
+        [-4002.0, 2.0, 1.0, 1.0, 1.0, 0.5].map(Data::Float)
+    );
 }
 
 #[tokio::test]
@@ -523,6 +566,8 @@ async fn an_admin_the_bot_cannot_write_to_is_told_to_start_a_private_chat() {
     assert_eq!(answer, "学习记实报表已私信发送给您。");
     let document = next_to(&h, shy.id, 1).await;
     assert!(document.document.is_some());
+    let twin = next_to(&h, shy.id, 2).await.document.unwrap();
+    assert!(twin.0.ends_with(".xlsx"), "{}", twin.0);
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use crate::deliver::port::SendError;
 use crate::delivery::{Kind, Slot, State};
 use crate::message::Address;
 use crate::replies;
-use crate::report::{ChatReport, GroupRow, Month};
+use crate::report::{ChatReport, GroupRow, Month, WorkbookError, overview_csv, overview_xlsx};
 use crate::store;
 use crate::telegram::{classify, describe};
 
@@ -109,18 +109,24 @@ pub async fn report(
         if role != Role::BotAdmin {
             return replies::refused(Refusal::NotBotAdmin);
         }
-        let rows = match with_store(app, move |app| overview(app, month)).await {
-            Ok(rows) => rows,
+        let overview = with_store(app, move |app| {
+            let rows = overview(app, month)?;
+            let files = if rows.is_empty() {
+                Vec::new()
+            } else {
+                twins(
+                    (replies::overview_file_name(month), overview_csv(&rows)),
+                    (replies::overview_workbook_name(month), overview_xlsx(&rows)),
+                )
+            };
+            Ok((rows, files))
+        });
+        let (rows, files) = match overview.await {
+            Ok(found) => found,
             Err(e) => return failed(e),
         };
         let text = replies::report_overview(month, &rows);
-        let file = (!rows.is_empty()).then(|| {
-            (
-                replies::overview_file_name(month),
-                crate::report::overview_csv(&rows),
-            )
-        });
-        return match send_report(bot, msg.chat.id, text, file).await {
+        return match send_report(bot, msg.chat.id, text, files).await {
             Ok(()) => String::new(),
             Err(e) => {
                 tracing::warn!(error = %describe(&e, &app.config.token), "cannot send a report");
@@ -136,21 +142,33 @@ pub async fn report(
         return replies::report_anonymous();
     };
     let chat = chat_info(&msg.chat);
-    let chat_id = chat.id;
-    let report = match with_store(app, move |app| chat_report(app, chat_id, month)).await {
-        Ok(r) => r,
+    let (chat_id, title) = (chat.id, chat.title.clone());
+    let report = with_store(app, move |app| {
+        let report = chat_report(app, chat_id, month)?;
+        let summary = report.summary();
+        let files = if summary.days > 0 || summary.members > 0 {
+            twins(
+                (
+                    replies::report_file_name(&title, chat_id, month),
+                    report.csv(),
+                ),
+                (
+                    replies::report_workbook_name(&title, chat_id, month),
+                    report.xlsx(),
+                ),
+            )
+        } else {
+            Vec::new()
+        };
+        Ok((summary, files))
+    });
+    let (summary, files) = match report.await {
+        Ok(found) => found,
         Err(e) => return failed(e),
     };
-    let summary = report.summary();
     let text = replies::report_summary(&chat.title, month, &summary);
-    let file = (summary.days > 0 || summary.members > 0).then(|| {
-        (
-            replies::report_file_name(&chat.title, chat_id, month),
-            report.csv(),
-        )
-    });
     let to = ChatId(user.id.0 as i64);
-    match send_report(bot, to, text, file).await {
+    match send_report(bot, to, text, files).await {
         Ok(()) => {
             tracing::info!(chat_id, user_id = to.0, %month, "report sent privately");
             replies::report_sent_privately()
@@ -170,16 +188,34 @@ pub async fn report(
     }
 }
 
-/// The summary, then the CSV (when there is one).
+/// A report's files: the CSV, then its `.xlsx` twin. A workbook that cannot be written
+/// (beyond Excel's limits) is logged and left out: the CSV still goes.
+fn twins(
+    csv: (String, Vec<u8>),
+    (name, workbook): (String, Result<Vec<u8>, WorkbookError>),
+) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![csv];
+    match workbook {
+        Ok(bytes) => files.push((name, bytes)),
+        Err(e) => tracing::error!(error = %e, file = %name, "cannot write a workbook"),
+    }
+    files
+}
+
+/// The summary, then the files in order, each captioned with its name without the
+/// extension.
 async fn send_report(
     bot: &Bot,
     to: ChatId,
     text: String,
-    file: Option<(String, Vec<u8>)>,
+    files: Vec<(String, Vec<u8>)>,
 ) -> Result<(), teloxide::RequestError> {
     outbox::try_send(bot, to, None, text).await?;
-    if let Some((name, bytes)) = file {
-        let caption = name.trim_end_matches(".csv").to_string();
+    for (name, bytes) in files {
+        let caption = name
+            .rsplit_once('.')
+            .map_or(name.as_str(), |(stem, _)| stem);
+        let caption = caption.to_string();
         outbox::try_send_file(bot, to, name, bytes, caption).await?;
     }
     Ok(())

@@ -2,8 +2,7 @@
 //! the month's check-in rate; pure.
 
 use super::{Every, Item, Mark, Period, Status, checklist};
-use crate::report::workbook::{Cell, Sheet, WorkbookError};
-use crate::report::{self, Month};
+use crate::report::{self, Cell, Month, Sheet, WorkbookError};
 
 /// One item of a group's month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +190,7 @@ pub fn workbook(s: &MonthSummary) -> Result<Vec<u8>, WorkbookError> {
             })
             .collect(),
     };
-    report::workbook::workbook(&[groups, items, checkins])
+    report::workbook(&[groups, items, checkins])
 }
 
 /// A period as the workbook names it: `2026年6月`, `2026年第2季度`, `2026年`.

@@ -1,5 +1,11 @@
 //! The monthly 记实 report, pure: from a chat's delivery log, check-ins and members, who
-//! studied on which delivery day; a summary, and a CSV that Excel opens as it is.
+//! studied on which delivery day; a summary, and its table as a CSV that Excel opens as it
+//! is and as an `.xlsx` workbook.
+//!
+//! [`workbook`] writes `.xlsx` workbooks of any sheets of typed cells.
+
+mod table;
+mod workbook;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -9,24 +15,13 @@ use chrono::{Datelike, NaiveDate};
 use crate::checkin::{CheckIn, Member};
 use crate::delivery::{Delivery, State};
 
+pub use table::{overview_csv, overview_sheet, overview_xlsx};
+pub use workbook::{Cell, Sheet, WorkbookError, workbook};
+
 /// A rate as a percentage with one decimal: "33.3%".
 pub fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
-
-/// The headers of the report's CSV (the CSV is user-visible text kept beside its layout).
-const CSV_NAME: &str = "姓名";
-const CSV_USER_ID: &str = "用户ID";
-const CSV_TOTAL: &str = "合计";
-const CSV_RATE: &str = "学习率";
-const CSV_DONE: &str = "✓";
-const CSV_GROUP: &str = "群组";
-const CSV_CHAT_ID: &str = "群组ID";
-const CSV_DAYS: &str = "投递天数";
-const CSV_MEMBERS: &str = "已知成员";
-const CSV_STUDIED: &str = "已学习成员";
-const CSV_CHECKINS: &str = "学习人次";
-const CSV_AVERAGE: &str = "平均学习率";
 
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -231,48 +226,6 @@ impl ChatReport {
             lowest,
         }
     }
-
-    /// The table as CSV: a UTF-8 byte order mark (so that Excel reads UTF-8), a header
-    /// (name, user id, one column per delivery day, total, rate), one line per member, and
-    /// a line of totals per day.
-    pub fn csv(&self) -> Vec<u8> {
-        let mut lines = Vec::with_capacity(self.rows.len() + 2);
-        let mut header = vec![CSV_NAME.to_string(), CSV_USER_ID.to_string()];
-        header.extend(self.days.iter().map(|d| d.format("%Y-%m-%d").to_string()));
-        header.push(CSV_TOTAL.to_string());
-        header.push(CSV_RATE.to_string());
-        lines.push(header);
-        let rate = |n: usize| {
-            if self.days.is_empty() {
-                String::new()
-            } else {
-                percent(n as f64 / self.days.len() as f64)
-            }
-        };
-        for row in &self.rows {
-            let mut line = vec![row.name.clone(), row.user_id.to_string()];
-            line.extend(row.marks.iter().map(|m| {
-                if *m {
-                    CSV_DONE.to_string()
-                } else {
-                    String::new()
-                }
-            }));
-            line.push(row.total().to_string());
-            line.push(rate(row.total()));
-            lines.push(line);
-        }
-        let mut totals = vec![CSV_TOTAL.to_string(), String::new()];
-        totals.extend(
-            (0..self.days.len())
-                .map(|i| self.rows.iter().filter(|r| r.marks[i]).count().to_string()),
-        );
-        let summary = self.summary();
-        totals.push(summary.checkins.to_string());
-        totals.push(summary.rate().map(percent).unwrap_or_default());
-        lines.push(totals);
-        csv(&lines)
-    }
 }
 
 /// One group's line of `/report all`.
@@ -281,64 +234,6 @@ pub struct GroupRow {
     pub chat_id: i64,
     pub title: String,
     pub summary: Summary,
-}
-
-/// `/report all` as CSV: one line per group.
-pub fn overview_csv(rows: &[GroupRow]) -> Vec<u8> {
-    let mut lines = vec![
-        [
-            CSV_GROUP,
-            CSV_CHAT_ID,
-            CSV_DAYS,
-            CSV_MEMBERS,
-            CSV_STUDIED,
-            CSV_CHECKINS,
-            CSV_AVERAGE,
-        ]
-        .map(str::to_string)
-        .to_vec(),
-    ];
-    for r in rows {
-        let s = &r.summary;
-        lines.push(vec![
-            r.title.clone(),
-            r.chat_id.to_string(),
-            s.days.to_string(),
-            s.members.to_string(),
-            s.studied.to_string(),
-            s.checkins.to_string(),
-            s.rate().map(percent).unwrap_or_default(),
-        ]);
-    }
-    csv(&lines)
-}
-
-/// RFC 4180 lines (CRLF) after a UTF-8 byte order mark.
-fn csv(lines: &[Vec<String>]) -> Vec<u8> {
-    let mut out = String::from('\u{feff}');
-    for line in lines {
-        let cells: Vec<String> = line.iter().map(|c| cell(c)).collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
-    out.into_bytes()
-}
-
-/// One CSV cell. Text a spreadsheet would take for a formula (a display name such as
-/// `=HYPERLINK(…)`) gets a leading `'`; quotes, commas and line breaks are quoted.
-fn cell(text: &str) -> String {
-    let formula =
-        text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err();
-    let text = if formula {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
-//! The monthly report's tests: months, who is in a report, its CSV.
+//! The monthly report's tests: months, who is in a report, its CSV and its workbook.
+
+use std::io::Cursor;
 
 use super::*;
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{DateTime, TimeZone, Utc};
 
 fn d(m: u32, day: u32) -> NaiveDate {
@@ -167,18 +170,6 @@ fn the_csv_opens_in_excel_cell_by_cell() {
 }
 
 #[test]
-fn cells_are_quoted_and_formulas_defused() {
-    assert_eq!(cell("普通"), "普通");
-    assert_eq!(cell("a,b"), "\"a,b\"");
-    assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-    assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
-    assert_eq!(cell("=1+1"), "'=1+1");
-    assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-    assert_eq!(cell("-1001"), "-1001", "numbers stay numbers");
-    assert_eq!(cell("+x,y"), "\"'+x,y\"");
-}
-
-#[test]
 fn a_month_without_deliveries() {
     let r = ChatReport::build(
         Month::new(2026, 8).unwrap(),
@@ -192,6 +183,14 @@ fn a_month_without_deliveries() {
     assert!(s.lowest.is_empty());
     let text = String::from_utf8(r.csv()[3..].to_vec()).unwrap();
     assert_eq!(text, "姓名,用户ID,合计,学习率\r\n张三,7,0,\r\n合计,,0,\r\n");
+    assert_eq!(
+        sheet(r.xlsx().unwrap(), "学习记实"),
+        vec![
+            ["姓名", "用户ID", "合计", "学习率"].map(string).to_vec(),
+            vec![string("张三"), float(7.0), float(0.0), Data::Empty],
+            vec![string("合计"), Data::Empty, float(0.0), Data::Empty],
+        ]
+    );
 }
 
 #[test]
@@ -207,4 +206,86 @@ fn the_overview_has_one_line_per_group() {
         text,
         "群组,群组ID,投递天数,已知成员,已学习成员,学习人次,平均学习率\r\n\"第一支部, 机关\",-5,3,5,3,5,33.3%\r\n"
     );
+    assert_eq!(
+        sheet(overview_xlsx(&rows).unwrap(), "各群汇总"),
+        vec![
+            [
+                "群组",
+                "群组ID",
+                "投递天数",
+                "已知成员",
+                "已学习成员",
+                "学习人次",
+                "平均学习率"
+            ]
+            .map(string)
+            .to_vec(),
+            vec![
+                string("第一支部, 机关"),
+                float(-5.0),
+                float(3.0),
+                float(5.0),
+                float(3.0),
+                float(5.0),
+                float(5.0 / 15.0)
+            ],
+        ]
+    );
+    assert_eq!(
+        sheet(overview_xlsx(&[]).unwrap(), "各群汇总").len(),
+        1,
+        "no groups, the header alone"
+    );
+}
+
+/// The cells of the workbook's sheet `name` (the only one), from A1.
+fn sheet(bytes: Vec<u8>, name: &str) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), [name]);
+    let range = book.worksheet_range(name).unwrap();
+    assert_eq!(range.start(), Some((0, 0)));
+    range.rows().map(<[Data]>::to_vec).collect()
+}
+
+fn string(s: &str) -> Data {
+    Data::String(s.to_string())
+}
+
+fn float(number: f64) -> Data {
+    Data::Float(number)
+}
+
+#[test]
+fn the_workbook_has_the_csv_cells_with_numbers_as_numbers() {
+    let header = [
+        "姓名",
+        "用户ID",
+        "2026-10-09",
+        "2026-10-10",
+        "2026-10-13",
+        "合计",
+        "学习率",
+    ];
+    // A member's line: name, user id, `✓` on the days studied, total, rate.
+    let line = |name: &str, user_id: f64, days: [bool; 3], rate: f64| {
+        let mut cells = vec![string(name), float(user_id)];
+        cells.extend(days.map(|d| if d { string("✓") } else { Data::Empty }));
+        cells.push(float(days.iter().filter(|d| **d).count() as f64));
+        cells.push(float(rate));
+        cells
+    };
+    let (third, none) = (1.0 / 3.0, 0.0);
+    let mut totals = vec![string("合计"), Data::Empty];
+    totals.extend([2.0, 1.0, 2.0, 5.0, 5.0 / 15.0].map(float));
+    let expected = vec![
+        header.map(string).to_vec(),
+        line("12", 12.0, [true, false, false], third),
+        // No `'` before a formula: in a workbook, text is text.
+        line("=cmd|' /C calc'!A0", 11.0, [false; 3], none),
+        line("张三", 7.0, [true; 3], 1.0),
+        line("李四", 8.0, [false, false, true], third),
+        line("王五", 9.0, [false; 3], none),
+        totals,
+    ];
+    assert_eq!(sheet(october().xlsx().unwrap(), "学习记实"), expected);
 }

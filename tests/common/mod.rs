@@ -7,10 +7,12 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use fakeapi::{ChatSpec, FakeApi, Options, Sent, UserSpec};
@@ -554,5 +556,87 @@ pub fn group_subscription(
         changed_at,
         checkin: true,
         orglife: None,
+    }
+}
+
+// ---- workbooks ----------------------------------------------------------------------------
+
+fn open_xlsx(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+    open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("an .xlsx workbook")
+}
+
+/// The names of a workbook's sheets, in order.
+pub fn xlsx_sheet_names(bytes: &[u8]) -> Vec<String> {
+    open_xlsx(bytes).sheet_names()
+}
+
+/// The first sheet's cells, as [`xlsx_sheet`] shows them.
+pub fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let name = xlsx_sheet_names(bytes).into_iter().next().expect("a sheet");
+    xlsx_sheet(bytes, &name)
+}
+
+/// The sheet `name`'s cells from A1 to its last, as a spreadsheet shows them: text as it
+/// is, numbers as numbers (`7`, `-4002`) or, under a percent format, as a percentage with
+/// the format's decimals (`33.3%`), dates as `YYYY-MM-DD`, empty cells as `""`. So a
+/// workbook written as the twin of a CSV reads back as the CSV's cells.
+pub fn xlsx_sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
+    let mut book = open_xlsx(bytes);
+    let styles = book.worksheet_style(name).expect("the sheet's styles");
+    let values = xlsx_values(bytes, name);
+    values
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(c, value)| {
+                    let format = styles
+                        .get((r as u32, c as u32))
+                        .and_then(|s| s.number_format.as_ref())
+                        .map(|f| f.format_code.as_str())
+                        .unwrap_or("General");
+                    shown(value, format)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The sheet `name`'s values from A1 to its last cell, as calamine reads them (numbers
+/// are `Data::Float`).
+pub fn xlsx_values(bytes: &[u8], name: &str) -> Vec<Vec<Data>> {
+    let range = open_xlsx(bytes)
+        .worksheet_range(name)
+        .unwrap_or_else(|e| panic!("no sheet {name}: {e}"));
+    let Some((last_row, last_col)) = range.end() else {
+        return Vec::new();
+    };
+    (0..=last_row)
+        .map(|r| {
+            (0..=last_col)
+                .map(|c| range.get_value((r, c)).cloned().unwrap_or(Data::Empty))
+                .collect()
+        })
+        .collect()
+}
+
+/// A value as a spreadsheet shows it under the number format `format`.
+fn shown(value: &Data, format: &str) -> String {
+    match value {
+        Data::Float(x) if format.ends_with('%') => {
+            let decimals = format.split_once('.').map_or(0, |(_, rest)| {
+                rest.chars().take_while(|c| *c == '0').count()
+            });
+            format!("{:.*}%", decimals, x * 100.0)
+        }
+        Data::DateTime(date) => {
+            // Excel's day 0 of modern dates is 1899-12-30.
+            let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+            let day = epoch + chrono::Duration::days(date.as_f64().floor() as i64);
+            day.format("%Y-%m-%d").to_string()
+        }
+        Data::Empty => String::new(),
+        other => other.to_string(),
     }
 }

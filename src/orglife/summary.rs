@@ -104,6 +104,9 @@ impl MonthSummary {
 
     /// The groups with items open at the end of the month.
     pub fn with_open(&self) -> Vec<&GroupSummary> {
-        self.groups.iter().filter(|g| !g.open().is_empty()).collect()
+        self.groups
+            .iter()
+            .filter(|g| !g.open().is_empty())
+            .collect()
     }
 }

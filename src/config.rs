@@ -1,5 +1,7 @@
 //! Configuration: `config.toml`, its defaults, and the environment overrides.
 
+mod orglife;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,7 +13,9 @@ use toml::Spanned;
 
 use crate::calendar::{DayRule, parse_time};
 use crate::content::line_of;
-use crate::orglife::{self, Item};
+
+use self::orglife::RawOrgLife;
+pub use self::orglife::{MONTH_END_DAYS, OrgLife};
 
 /// The commented example shipped as `config.toml`; its values are the defaults.
 pub const EXAMPLE: &str = include_str!("../config.toml");
@@ -97,25 +101,6 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
-/// `[orglife]` (SPEC §11).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgLife {
-    pub enabled: bool,
-    /// The 月末调度 goes on the group's this-many-th last delivery day of the month.
-    pub month_end_days: u32,
-    pub items: Vec<Item>,
-}
-
-impl Default for OrgLife {
-    fn default() -> Self {
-        OrgLife {
-            enabled: true,
-            month_end_days: 3,
-            items: orglife::default_items(),
-        }
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 struct Raw {
@@ -125,6 +110,7 @@ struct Raw {
     checkin: RawCheckin,
     storage: RawStorage,
     content: RawContent,
+    orglife: RawOrgLife,
 }
 
 #[derive(Deserialize, Default)]
@@ -266,7 +252,7 @@ impl Config {
 
     /// Parses a config text; relative paths resolve against `base`. Pure.
     pub fn parse(file: &str, src: &str, base: &Path, env: &Env) -> Result<Config, ConfigError> {
-        let err = |span: Option<std::ops::Range<usize>>, key: &str, reason: String| ConfigError {
+        let err = |span: Option<Span>, key: &str, reason: String| ConfigError {
             file: file.to_string(),
             line: span.map_or(0, |s| line_of(src, s.start)),
             key: key.to_string(),
@@ -418,7 +404,7 @@ impl Config {
             storage_path: resolve(&raw.storage.path),
             keep_days: raw.storage.keep_days,
             content_dir: resolve(&raw.content.dir),
-            orglife: OrgLife::default(),
+            orglife: orglife::parse(raw.orglife, &err)?,
             warnings,
         })
     }
@@ -428,20 +414,32 @@ impl Config {
     }
 }
 
-/// The dotted key (`schedule.daily_at`) written on the line holding `offset`.
+/// Where a value is written in the file (bytes).
+type Span = std::ops::Range<usize>;
+
+/// The dotted key (`schedule.daily_at`) written on the line holding `offset`; in the n-th
+/// `[[array]]` table, `array[n].key` (counted from 1). On a table's header line, the table.
 fn key_at(src: &str, offset: usize) -> Option<String> {
-    let start = src[..offset.min(src.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let line = src[start..].lines().next().unwrap_or("");
+    let offset = offset.min(src.len());
+    let start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[offset..].find('\n').map_or(src.len(), |i| offset + i);
+    let code = |l: &str| l.split('#').next().unwrap_or("").trim().to_string();
+    let line = code(&src[start..end]);
+    let upto = &src[..end];
+    let header = upto.lines().rev().map(code).find(|l| l.starts_with('['));
+    let table = header.map(|h| {
+        let name = h.trim_matches(|c| c == '[' || c == ']').trim();
+        if !h.starts_with("[[") {
+            return name.to_string();
+        }
+        let n = upto.lines().filter(|l| code(l) == h).count();
+        format!("{name}[{n}]")
+    });
+    if line.starts_with('[') {
+        return table;
+    }
     let (key, _) = line.split_once('=')?;
     let key = key.trim().trim_matches('"');
-    let table = src[..start]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
     Some(match table {
         Some(t) => format!("{t}.{key}"),
         None => key.to_string(),
@@ -478,6 +476,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::orglife::{Every, Item};
 
     /// "2h", "1h30m", "45s": the inverse of [`parse_duration`].
     fn format_duration(d: Duration) -> String {
@@ -590,6 +589,184 @@ mod tests {
             assert_eq!(e.key, key, "{src}: {e}");
             assert_eq!(e.line, line, "{src}: {e}");
             assert!(e.reason.contains(reason), "{src}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_examples_commented_checklist_is_the_built_in_one() {
+        let defaults = parse("").unwrap().orglife;
+        assert_eq!(defaults, OrgLife::default());
+        assert_eq!(defaults.items, crate::orglife::default_items());
+        assert!(defaults.enabled && defaults.month_end_days == 3);
+        // Uncommented, the example's [[orglife.item]] entries give the same checklist.
+        let section = &EXAMPLE[EXAMPLE.find("[orglife]").unwrap()..];
+        let uncommented: String = section
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(t)
+                    if t == "[[orglife.item]]"
+                        || ["name = ", "every = ", "from = "]
+                            .iter()
+                            .any(|k| t.starts_with(k)) =>
+                {
+                    t
+                }
+                _ => l,
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let entries = uncommented.lines().filter(|l| *l == "[[orglife.item]]");
+        assert_eq!(entries.count(), 8);
+        assert_eq!(parse(&uncommented).unwrap().orglife, defaults);
+    }
+
+    #[test]
+    fn an_own_checklist_replaces_the_built_in_one() {
+        let src = "[orglife]\nenabled = false\nmonth_end_days = 10\n\n\
+                   [[orglife.item]]\nname = \"主题党日\"\nevery = \"month\"\n\n\
+                   [[orglife.item]] # 季度\nname = \"党课\"\nevery = \"quarter\"\n\n\
+                   [[orglife.item]]\nname = \"党课（专题）\"\nevery = \"year\"\nfrom = 12\n\n\
+                   [[orglife.item]]\nname = \"民主评议\"\nevery = \"year\"\n";
+        let o = parse(src).unwrap().orglife;
+        assert!(!o.enabled);
+        assert_eq!(o.month_end_days, 10);
+        assert_eq!(
+            o.items,
+            [
+                Item::new("主题党日", Every::Month, 1),
+                Item::new("党课", Every::Quarter, 1),
+                Item::new("党课（专题）", Every::Year, 12),
+                Item::new("民主评议", Every::Year, 1),
+            ]
+        );
+        // The section alone, or its keys alone, keep the built-in checklist.
+        let o = parse("[orglife]\nmonth_end_days = 1\n").unwrap().orglife;
+        assert_eq!(
+            (o.month_end_days, o.items),
+            (1, crate::orglife::default_items())
+        );
+        // A 16-character name is the longest.
+        let long = "一".repeat(crate::orglife::MAX_NAME_CHARS);
+        let src = format!("[[orglife.item]]\nname = \"{long}\"\nevery = \"month\"\n");
+        assert_eq!(parse(&src).unwrap().orglife.items[0].name, long);
+    }
+
+    #[test]
+    fn bad_orglife_values_name_file_line_key_and_reason() {
+        let item = |name: &str, every: &str| {
+            format!("[[orglife.item]]\nname = \"{name}\"\nevery = \"{every}\"\n")
+        };
+        let one = item("主题党日", "month");
+        let long = "一".repeat(17);
+        let cases = [
+            (
+                "[orglife]\nmonth_end_days = 0\n".to_string(),
+                "c.toml:2: orglife.month_end_days: must be 1 to 10, not 0",
+            ),
+            (
+                "[orglife]\nenabled = true\nmonth_end_days = 11\n".into(),
+                "c.toml:3: orglife.month_end_days: must be 1 to 10, not 11",
+            ),
+            (
+                "[orglife]\nmonth_end_days = -3\n".into(),
+                "c.toml:2: orglife.month_end_days: must be 1 to 10, not -3",
+            ),
+            (
+                "[orglife]\nmonth_end_days = 4294967299\n".into(),
+                "c.toml:2: orglife.month_end_days: must be 1 to 10, not 4294967299",
+            ),
+            (
+                "[orglife]\nmonth_end_days = \"3\"\n".into(),
+                "c.toml:2: orglife.month_end_days: invalid type: string \"3\", expected i64",
+            ),
+            (
+                "[orglife]\nenable = true\n".into(),
+                "c.toml:2: orglife.enable: unknown field `enable`, expected one of `enabled`, `month_end_days`, `item`",
+            ),
+            (
+                "[orglife]\nitem = []\n".into(),
+                "c.toml:2: orglife.item: an empty checklist (leave orglife.item out for the built-in one)",
+            ),
+            (
+                format!("{one}\n{}", item("党课", "weekly")),
+                "c.toml:7: orglife.item[2].every: unknown value \"weekly\" (expected \"month\", \"quarter\" or \"year\")",
+            ),
+            (
+                item("主题党日", "Month"),
+                "c.toml:3: orglife.item[1].every: unknown value \"Month\" (expected \"month\", \"quarter\" or \"year\")",
+            ),
+            (
+                format!("{one}{}colour = \"red\"\n", item("党课", "quarter")),
+                "c.toml:7: orglife.item[2].colour: unknown field `colour`, expected one of `name`, `every`, `from`",
+            ),
+            (
+                "[[orglife.item]] # 一\nname = \"a\"\nevery = \"month\"\n\n  [[orglife.item]]  # 二\nname = \"b\"\nevery = \"month\"\nx = 1\n".into(),
+                "c.toml:8: orglife.item[2].x: unknown field `x`, expected one of `name`, `every`, `from`",
+            ),
+            (
+                format!("{one}\n[[orglife.item]]\nevery = \"month\"\n"),
+                "c.toml:5: orglife.item[2]: missing field `name`",
+            ),
+            (
+                "[[orglife.item]]\nname = 1\nevery = \"month\"\n".into(),
+                "c.toml:2: orglife.item[1].name: invalid type: integer `1`, expected a string",
+            ),
+            (
+                format!("{}from = 13\n", item("组织生活会", "year")),
+                "c.toml:4: orglife.item[1].from: must be a month, 1 to 12, not 13",
+            ),
+            (
+                format!("{}from = 0\n", item("组织生活会", "year")),
+                "c.toml:4: orglife.item[1].from: must be a month, 1 to 12, not 0",
+            ),
+            (
+                format!("{}from = -1\n", item("组织生活会", "year")),
+                "c.toml:4: orglife.item[1].from: must be a month, 1 to 12, not -1",
+            ),
+            (
+                format!("{one}{}from = 10\n", item("党课", "quarter")),
+                "c.toml:7: orglife.item[2].from: only a yearly item (every = \"year\") has a first month",
+            ),
+            (
+                format!("{}from = 1\n", item("党课", "month")),
+                "c.toml:4: orglife.item[1].from: only a yearly item (every = \"year\") has a first month",
+            ),
+            (
+                item("", "month"),
+                "c.toml:2: orglife.item[1].name: empty name",
+            ),
+            (
+                format!("{one}{}", item("主题党日", "quarter")),
+                "c.toml:5: orglife.item[2].name: \"主题党日\" is also item 1",
+            ),
+            (
+                format!("{one}{}{}", item("党课", "quarter"), item("党课", "year")),
+                "c.toml:8: orglife.item[3].name: \"党课\" is also item 2",
+            ),
+            (
+                item(&long, "month"),
+                "c.toml:2: orglife.item[1].name: \"一一一一一一一一一一一一一一一一一\" is longer than 16 characters",
+            ),
+            (
+                item("主题 党日", "month"),
+                "c.toml:2: orglife.item[1].name: \"主题 党日\" contains a space or ':'",
+            ),
+            (
+                item("主题\u{3000}党日", "month"),
+                "c.toml:2: orglife.item[1].name: \"主题\\u{3000}党日\" contains a space or ':'",
+            ),
+            (
+                item("主题党日\\t", "month"),
+                "c.toml:2: orglife.item[1].name: \"主题党日\\t\" contains a space or ':'",
+            ),
+            (
+                format!("{one}{}", item("党课:专题", "quarter")),
+                "c.toml:5: orglife.item[2].name: \"党课:专题\" contains a space or ':'",
+            ),
+        ];
+        for (src, expected) in cases {
+            let e = parse(&src).unwrap_err();
+            assert_eq!(e.to_string(), expected, "\n{src}");
         }
     }
 

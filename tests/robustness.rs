@@ -75,6 +75,11 @@ fn value() -> impl Strategy<Value = String> {
             "2026-02-30",
             "12-31",
             "00-00",
+            "month",
+            "quarter",
+            "year",
+            "主题党日",
+            "主题党日:1",
         ])
         .prop_map(|s| quoted(s.to_string())),
         any::<i64>().prop_map(|n| n.to_string()),
@@ -88,7 +93,10 @@ fn value() -> impl Strategy<Value = String> {
             1,
             30,
             1000,
-            1001
+            1001,
+            10,
+            12,
+            13
         ])
         .prop_map(|n| n.to_string()),
         any::<bool>().prop_map(|b| b.to_string()),
@@ -160,8 +168,10 @@ fn config_shaped() -> impl Strategy<Value = String> {
         table("checkin", &["enabled"]),
         table("storage", &["path", "keep_days"]),
         table("content", &["dir"]),
+        table("orglife", &["enabled", "month_end_days"]),
+        table("[orglife.item]", &["name", "every", "from"]),
     )
-        .prop_map(|(a, b, c, d, e, f)| [a, b, c, d, e, f].concat())
+        .prop_map(|(a, b, c, d, e, f, g, h)| [a, b, c, d, e, f, g, h].concat())
 }
 
 /// Reminders files of `[[item]]` tables with the right keys, each value good, bad or extreme.
@@ -218,6 +228,8 @@ const CONFIG_TABLES: &[&str] = &[
     "[checkin]",
     "[storage]",
     "[content]",
+    "[orglife]",
+    "[[orglife.item]]",
     "[other]",
     "[[schedule]]",
 ];
@@ -237,6 +249,11 @@ const CONFIG_KEYS: &[&str] = &[
     "path",
     "keep_days",
     "dir",
+    "month_end_days",
+    "item",
+    "name",
+    "every",
+    "from",
     "unknown",
 ];
 const LIBRARY_TABLES: &[&str] = &["[[item]]", "[item]", "[[items]]"];

@@ -33,27 +33,49 @@ pub fn find<'a>(items: &'a [Item], query: &str) -> Result<&'a Item, FindError> {
 }
 
 /// A day as typed after an item's name: `6-8`, `6/8`, `6.8`, `6月8日`, `06-08`,
-/// `2026-06-08`, `2026年6月8日`. Without a year, the year that puts it nearest to `today`
-/// (`12-31` typed on 1 January is last year's; `6-2` typed on 1 June is tomorrow).
+/// `2026-06-08`, `2026年6月8日`. Without a year: this year's day when it is not after
+/// `today`; otherwise the nearer of this year's (a future day, which the caller refuses)
+/// and last year's, so that `6-9` typed on 8 June is tomorrow and `12-31` typed on
+/// 1 January is last year's. `None` for a day that does not exist (`6-31`, `2-29` in a year
+/// without it and the year before).
 pub fn parse_day(s: &str, today: NaiveDate) -> Option<NaiveDate> {
+    match day_parts(s)? {
+        (Some(y), m, d) => NaiveDate::from_ymd_opt(y, m, d),
+        (None, m, d) => {
+            let this_year = NaiveDate::from_ymd_opt(today.year(), m, d);
+            let last_year = NaiveDate::from_ymd_opt(today.year() - 1, m, d);
+            match (this_year, last_year) {
+                (Some(day), _) if day <= today => Some(day),
+                (Some(ahead), Some(back)) => Some(if ahead - today < today - back {
+                    ahead
+                } else {
+                    back
+                }),
+                (ahead, back) => ahead.or(back),
+            }
+        }
+    }
+}
+
+/// Whether `s` is written as a day (whether or not that day exists).
+pub fn reads_as_day(s: &str) -> bool {
+    day_parts(s).is_some()
+}
+
+/// The year (if written), month and day numbers of a day as typed.
+fn day_parts(s: &str) -> Option<(Option<i32>, u32, u32)> {
     let s = s.trim().trim_end_matches(['日', '号']);
     let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).collect();
-    let number = |p: &str| -> Option<u32> {
-        (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+    let number = |p: &str, max_len: usize| -> Option<u32> {
+        (!p.is_empty() && p.len() <= max_len && p.bytes().all(|b| b.is_ascii_digit()))
             .then(|| p.parse().ok())
             .flatten()
     };
     match parts.as_slice() {
         [y, m, d] if y.len() == 4 => {
-            NaiveDate::from_ymd_opt(number(y)? as i32, number(m)?, number(d)?)
+            Some((Some(number(y, 4)? as i32), number(m, 2)?, number(d, 2)?))
         }
-        [m, d] if m.len() <= 2 && d.len() <= 2 => {
-            let (m, d) = (number(m)?, number(d)?);
-            // 2-29 in a year without it is the nearest leap year's.
-            (-4..=1)
-                .filter_map(|back| NaiveDate::from_ymd_opt(today.year() + back, m, d))
-                .min_by_key(|day| (*day - today).num_days().abs())
-        }
+        [m, d] => Some((None, number(m, 2)?, number(d, 2)?)),
         _ => None,
     }
 }
@@ -101,19 +123,16 @@ pub struct Done {
 }
 
 impl Done {
-    /// `<项目> [日期] [主题]`: the second word is a day when it reads as one (checked later
-    /// against today), otherwise it starts the topic. `None` without an item.
+    /// `<项目> [日期] [主题]`: the second word is a day when it is written as one (see
+    /// [`reads_as_day`]; whether that day exists is checked later, against today, so that
+    /// `6-31` is a bad day rather than a topic), otherwise it starts the topic. `None`
+    /// without an item.
     pub fn parse(args: &str) -> Option<Done> {
         let mut words = args.trim().splitn(2, char::is_whitespace);
         let item = words.next().filter(|w| !w.is_empty())?.to_string();
         let rest = words.next().unwrap_or("").trim();
         let (second, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        let looks_like_day = |w: &str| {
-            !w.is_empty()
-                && w.chars().next().is_some_and(|c| c.is_ascii_digit())
-                && parse_day(w, NaiveDate::MAX).is_some()
-        };
-        let (day, topic) = if looks_like_day(second) {
+        let (day, topic) = if reads_as_day(second) {
             (Some(second.to_string()), after.trim())
         } else {
             (None, rest)

@@ -28,6 +28,7 @@ fn mark(name: &str, date: &str) -> Mark {
     let item = items.iter().find(|i| i.name == name).unwrap();
     let date = d(date);
     Mark {
+        chat_id: -1,
         item: name.to_string(),
         period: Period::of(item.every, date),
         date,

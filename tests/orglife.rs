@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::io::Cursor;
 use std::time::Duration;
 
-use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
-use common::{BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, chair, member, poll_until};
+use common::{
+    BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, chair, member, poll_until, xlsx_sheet,
+};
 use fakeapi::{ChatSpec, FakeApi, Sent};
 use mingjing::calendar::DayRule;
 use mingjing::orglife::{Mark, Period};
@@ -126,27 +126,6 @@ async fn wait_for(h: &Harness, chat: i64, marker: &str) -> Sent {
     sent_with(h, chat, marker).remove(0)
 }
 
-/// Every row of a workbook's sheet, as text.
-fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
-    let range = book.worksheet_range(name).unwrap();
-    range
-        .rows()
-        .map(|row| {
-            row.iter()
-                .map(|c| match c {
-                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    // Excel's day 0 is 1899-12-30.
-                    Data::DateTime(d) => {
-                        (day("1899-12-30") + chrono::Duration::days(d.as_f64() as i64)).to_string()
-                    }
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
-
 fn row<'a>(rows: &'a [Vec<String>], first: &str, second: &str) -> &'a [String] {
     rows.iter()
         .find(|r| r[0] == first && r.get(1).is_some_and(|c| c == second))
@@ -243,7 +222,7 @@ async fn the_first_working_day_brings_the_month_start_and_the_report_of_may() {
     );
     let (name, bytes) = report.document.clone().unwrap();
     assert_eq!(name, "组织生活通报-2026-05.xlsx");
-    let summary = sheet(&bytes, "汇总");
+    let summary = xlsx_sheet(&bytes, "汇总");
     assert_eq!(
         summary[0],
         ["群组", "群组ID", "应完成", "已完成", "完成率", "未完成事项"]
@@ -254,9 +233,9 @@ async fn the_first_working_day_brings_the_month_start_and_the_report_of_may() {
         "only the branch that opted in: {summary:?}"
     );
     assert_eq!(summary[1][..4], ["第一支部", "-5001", "4", "2"]);
-    assert_eq!(summary[1][4], "0.5");
+    assert_eq!(summary[1][4], "50.0%");
     assert_eq!(summary[1][5], "支部委员会会议、党小组会");
-    let items = sheet(&bytes, "事项明细");
+    let items = xlsx_sheet(&bytes, "事项明细");
     assert_eq!(
         items[0],
         ["群组", "项目", "周期", "状态", "开展日期", "主题", "登记人"]
@@ -277,7 +256,7 @@ async fn the_first_working_day_brings_the_month_start_and_the_report_of_may() {
     );
     assert_eq!(row(&items, "第一支部", "支部党员大会")[3], "本期内完成");
     assert_eq!(row(&items, "第一支部", "党小组会")[3], "未完成");
-    let checkins = sheet(&bytes, "学习记实");
+    let checkins = xlsx_sheet(&bytes, "学习记实");
     assert_eq!(checkins[0][0], "群组");
     assert_eq!(checkins.len(), 2);
 
@@ -489,7 +468,7 @@ async fn orglife_is_switched_by_chat_admins_of_subscribed_groups() {
     let answer = wait_for(&h, branch().id, "私信发送给您").await;
     assert_eq!(answer.text.unwrap(), "组织生活通报已私信发送给您。");
     assert_eq!(file.0, "组织生活通报-2026-06.xlsx");
-    let rows = sheet(&file.1, "汇总");
+    let rows = xlsx_sheet(&file.1, "汇总");
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1][0], "第一支部");
     // The bot admin, in private, gets every group.

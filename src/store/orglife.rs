@@ -371,4 +371,33 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn marks_and_people_survive_an_export_and_import() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store = Store::open(a.path()).unwrap();
+        let june = Period::Month(Month::new(2026, 6).unwrap());
+        let mut with_topic = mark(-5, "主题党日", june, 8);
+        with_topic.topic = Some("学习党章".into());
+        store.put_mark(&with_topic).unwrap();
+        store
+            .put_mark(&mark(-6, "党课", Period::Year(2026), 9))
+            .unwrap();
+        store.note_private_chat(7).unwrap();
+        store.set_admins(-5, &[7, 8]).unwrap();
+        let doc = store.export().unwrap();
+        assert_eq!(doc.marks.len(), 2);
+        // Through the TOML an operator keeps.
+        let text = toml::to_string(&doc).unwrap();
+        let doc: crate::store::Document = toml::from_str(&text).unwrap();
+        let other = Store::open(b.path()).unwrap();
+        other.import(&doc).unwrap();
+        assert_eq!(other.marks().unwrap(), store.marks().unwrap());
+        assert_eq!(
+            other.marks_of(-5).unwrap()[0].topic.as_deref(),
+            Some("学习党章")
+        );
+        assert_eq!(other.private_chats().unwrap(), vec![7]);
+        assert_eq!(other.group_admins().unwrap(), store.group_admins().unwrap());
+    }
 }

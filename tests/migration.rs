@@ -53,7 +53,7 @@ fn a_first_version_database_opens_with_nothing_lost() {
     {
         let store = Store::open(&db).unwrap();
         let now = store.export().unwrap();
-        assert_eq!(now.format, 2);
+        assert_eq!(now.format, 3);
         same_contents(&now, &old);
         assert!(
             now.deliveries

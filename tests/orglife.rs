@@ -252,7 +252,7 @@ async fn the_first_working_day_brings_the_month_start_and_the_report_of_may() {
     );
     assert_eq!(
         row(&items, "第一支部", "党课")[2..5],
-        ["2026年第2季度", "已完成", "2026-04-28"]
+        ["2026年第二季度", "已完成", "2026-04-28"]
     );
     assert_eq!(row(&items, "第一支部", "支部党员大会")[3], "本期内完成");
     assert_eq!(row(&items, "第一支部", "党小组会")[3], "未完成");

@@ -125,20 +125,26 @@ impl Marker {
     }
 }
 
-/// `/done <项目> [日期] [主题]` in a group that takes the reminders.
-pub fn done(app: &App, chat_id: i64, by: Marker, d: &Done) -> store::Result<String> {
-    if app
-        .store
-        .subscription(chat_id)?
-        .and_then(|s| s.orglife)
-        .is_none()
-    {
-        return Ok(texts::orglife_not_on(false));
+/// The checklist item `name` means, in a group that takes the reminders; otherwise the
+/// answer saying why not.
+fn item_named<'a>(
+    app: &'a App,
+    chat_id: i64,
+    name: &str,
+) -> store::Result<Result<&'a orglife::Item, String>> {
+    let sub = app.store.subscription(chat_id)?;
+    if sub.and_then(|s| s.orglife).is_none() {
+        return Ok(Err(texts::orglife_not_on(false)));
     }
     let items = &app.config.orglife.items;
-    let item = match marking::find(items, &d.item) {
+    Ok(marking::find(items, name).map_err(|e| texts::find_error(&e, items)))
+}
+
+/// `/done <项目> [日期] [主题]` in a group that takes the reminders.
+pub fn done(app: &App, chat_id: i64, by: Marker, d: &Done) -> store::Result<String> {
+    let item = match item_named(app, chat_id, &d.item)? {
         Ok(item) => item,
-        Err(e) => return Ok(texts::find_error(&e, items)),
+        Err(answer) => return Ok(answer),
     };
     let today = app.today();
     let date = match d.day.as_deref() {
@@ -176,18 +182,9 @@ pub fn done(app: &App, chat_id: i64, by: Marker, d: &Done) -> store::Result<Stri
 
 /// `/undone <项目>`: clears the item's mark of its current period.
 pub fn undone(app: &App, chat_id: i64, name: &str) -> store::Result<String> {
-    if app
-        .store
-        .subscription(chat_id)?
-        .and_then(|s| s.orglife)
-        .is_none()
-    {
-        return Ok(texts::orglife_not_on(false));
-    }
-    let items = &app.config.orglife.items;
-    let item = match marking::find(items, name) {
+    let item = match item_named(app, chat_id, name)? {
         Ok(item) => item,
-        Err(e) => return Ok(texts::find_error(&e, items)),
+        Err(answer) => return Ok(answer),
     };
     let period = Period::of(item.every, app.today());
     Ok(match app.store.remove_mark(chat_id, period, &item.name)? {

@@ -150,6 +150,18 @@ impl Period {
         Month::of(self.last())
     }
 
+    /// `2026年6月`, `2026年第二季度`, `2026年`: how users read it.
+    pub fn label(self) -> String {
+        match self {
+            Period::Month(m) => format!("{}年{}月", m.year(), m.month()),
+            Period::Quarter(y, q) => {
+                let q = ["一", "二", "三", "四"][(q.clamp(1, 4) - 1) as usize];
+                format!("{y}年第{q}季度")
+            }
+            Period::Year(y) => format!("{y}年"),
+        }
+    }
+
     /// `2026-06`, `2026-Q2`, `2026`: how the period is stored and put in button data.
     pub fn key(self) -> String {
         self.to_string()

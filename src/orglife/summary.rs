@@ -2,7 +2,7 @@
 //! the month's check-in rate; pure.
 
 use super::{Every, Item, Mark, Period, Status, checklist};
-use crate::report::{self, Cell, Month, Sheet, WorkbookError};
+use crate::report::{self, Cell, GroupRow, Month, Sheet, WorkbookError};
 
 /// One item of a group's month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub fn workbook(s: &MonthSummary) -> Result<Vec<u8>, WorkbookError> {
                     vec![
                         text(&g.title),
                         text(&l.item),
-                        text(&period_name(l.period)),
+                        text(&l.period.label()),
                         text(status_name(l.status)),
                         mark.map_or(Cell::Empty, |m| Cell::Date(m.date)),
                         mark.and_then(|m| m.topic.as_deref())
@@ -162,44 +162,21 @@ pub fn workbook(s: &MonthSummary) -> Result<Vec<u8>, WorkbookError> {
             })
             .collect(),
     };
+    // The month's check-in figures, as `/report all` has them.
+    let rows: Vec<GroupRow> = s
+        .groups
+        .iter()
+        .map(|g| GroupRow {
+            chat_id: g.chat_id,
+            title: g.title.clone(),
+            summary: g.checkin.clone(),
+        })
+        .collect();
     let checkins = Sheet {
         name: "学习记实".into(),
-        headers: [
-            "群组",
-            "投递天数",
-            "已知成员",
-            "已学习成员",
-            "学习人次",
-            "学习率",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: s
-            .groups
-            .iter()
-            .map(|g| {
-                let c = &g.checkin;
-                vec![
-                    text(&g.title),
-                    count(c.days),
-                    count(c.members),
-                    count(c.studied),
-                    count(c.checkins),
-                    Cell::Rate(c.rate()),
-                ]
-            })
-            .collect(),
+        ..report::overview_sheet(&rows)
     };
     report::workbook(&[groups, items, checkins])
-}
-
-/// A period as the workbook names it: `2026年6月`, `2026年第2季度`, `2026年`.
-fn period_name(p: Period) -> String {
-    match p {
-        Period::Month(m) => format!("{}年{}月", m.year(), m.month()),
-        Period::Quarter(y, q) => format!("{y}年第{q}季度"),
-        Period::Year(y) => format!("{y}年"),
-    }
 }
 
 fn status_name(s: Status) -> &'static str {

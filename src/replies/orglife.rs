@@ -15,18 +15,6 @@ fn day(date: NaiveDate) -> String {
     format!("{}月{}日", date.month(), date.day())
 }
 
-/// "2026年第二季度", "2026年", "2026年6月".
-pub fn period_label(period: Period) -> String {
-    match period {
-        Period::Month(m) => month_label(m),
-        Period::Quarter(y, q) => {
-            let q = ["一", "二", "三", "四"][(q.clamp(1, 4) - 1) as usize];
-            format!("{y}年第{q}季度")
-        }
-        Period::Year(y) => format!("{y}年"),
-    }
-}
-
 fn every_label(every: Every) -> &'static str {
     match every {
         Every::Month => "每月",
@@ -158,19 +146,11 @@ pub fn marked(item: &str, date: NaiveDate, topic: Option<&str>) -> String {
 }
 
 pub fn unmarked(item: &str, period: Period) -> String {
-    format!(
-        "已撤销：{}（{}）的登记。",
-        escape(item),
-        period_label(period)
-    )
+    format!("已撤销：{}（{}）的登记。", escape(item), period.label())
 }
 
 pub fn not_marked(item: &str, period: Period) -> String {
-    format!(
-        "{}（{}）尚未登记，无需撤销。",
-        escape(item),
-        period_label(period)
-    )
+    format!("{}（{}）尚未登记，无需撤销。", escape(item), period.label())
 }
 
 fn names(items: &[Item]) -> String {
@@ -222,7 +202,7 @@ pub fn date_error(e: &DateError, item: &str) -> String {
         DateError::Outside { current } => format!(
             "该日期不在{}的当前周期（{}）内，上一周期的通报已生成，无法补登。",
             escape(item),
-            period_label(*current)
+            current.label()
         ),
     }
 }

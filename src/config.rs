@@ -1,6 +1,7 @@
 //! Configuration: `config.toml`, its defaults, and the environment overrides.
 
 mod orglife;
+mod tasks;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,8 @@ use crate::content::line_of;
 
 use self::orglife::RawOrgLife;
 pub use self::orglife::{MONTH_END_DAYS, OrgLife};
+use self::tasks::RawTasks;
+pub use self::tasks::Tasks;
 
 /// The commented example shipped as `config.toml`; its values are the defaults.
 pub const EXAMPLE: &str = include_str!("../config.toml");
@@ -97,6 +100,8 @@ pub struct Config {
     pub content_dir: PathBuf,
     /// `[orglife]`: the feature (each group opts in), the 月末调度's day, the checklist.
     pub orglife: OrgLife,
+    /// `[tasks]`: 督办 and how its milestones count days.
+    pub tasks: Tasks,
     /// Accepted, but worth telling the operator.
     pub warnings: Vec<String>,
 }
@@ -111,6 +116,7 @@ struct Raw {
     storage: RawStorage,
     content: RawContent,
     orglife: RawOrgLife,
+    tasks: RawTasks,
 }
 
 #[derive(Deserialize, Default)]
@@ -405,6 +411,7 @@ impl Config {
             keep_days: raw.storage.keep_days,
             content_dir: resolve(&raw.content.dir),
             orglife: orglife::parse(raw.orglife, &err)?,
+            tasks: tasks::parse(raw.tasks, &err)?,
             warnings,
         })
     }

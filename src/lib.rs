@@ -13,6 +13,7 @@
 //! - [`checkin`]: check-in records, the `✅ 已学习` button, which taps count, its label edits;
 //! - [`orglife`]: organisational life: the checklist, its periods, marks, the 记实通报;
 //! - [`report`]: the monthly 记实 report, its CSV and `.xlsx` workbooks;
+//! - [`tasks`]: 督办: tasks, their milestones (the "03715" rule), who is chased when;
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
@@ -51,4 +52,5 @@ pub mod report;
 pub mod schedule;
 pub mod store;
 pub mod subscription;
+pub mod tasks;
 pub mod telegram;

@@ -8,6 +8,7 @@
 //! or before it (never on day 0), and tells the admins once when one was missed.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, DayRule};
@@ -105,6 +106,13 @@ pub struct Report {
     /// The progress text, for 进展.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl Report {
+    /// The local date (in `tz`) the report was made: milestones are local dates.
+    pub fn date(&self, tz: Tz) -> NaiveDate {
+        self.at.with_timezone(&tz).date_naive()
+    }
 }
 
 /// A task of one group.
@@ -257,10 +265,11 @@ impl Task {
             .collect()
     }
 
-    /// Whether 结果 was reported by its milestone (`None`: not reported).
-    pub fn on_time(&self) -> Option<bool> {
+    /// Whether 结果 was reported by its milestone, a local date in `tz` (`None`: not
+    /// reported).
+    pub fn on_time(&self, tz: Tz) -> Option<bool> {
         let done = self.report_of(Stage::Result)?;
-        Some(done.at.date_naive() <= self.due.result)
+        Some(done.date(tz) <= self.due.result)
     }
 }
 
@@ -312,31 +321,34 @@ pub struct MonthTasks {
     pub on_time: usize,
     /// 结果 reported in the month after its milestone.
     pub late: usize,
-    /// Open at the month's end (or now, for the current month), created by then.
+    /// Open at the month's end (or now, for the current month): created by then, neither
+    /// cancelled nor finished by then.
     pub open: usize,
 }
 
 impl MonthTasks {
-    pub fn of(tasks: &[Task], month: Month) -> MonthTasks {
+    /// The figures of `month`, whose days are local dates in `tz`.
+    pub fn of(tasks: &[Task], month: Month, tz: Tz) -> MonthTasks {
         let mut out = MonthTasks::default();
         let end = month.last();
         for t in tasks {
             if month.contains(t.day0) {
                 out.created += 1;
             }
-            if t.cancelled.is_some() || t.day0 > end {
+            // A task cancelled after the month was open at its end.
+            let cancelled = t.cancelled.as_ref().is_some_and(|c| c.date(tz) <= end);
+            if cancelled || t.day0 > end {
                 continue;
             }
-            let result = t.reports.iter().find(|r| r.stage == Stage::Result);
-            match result {
-                Some(r) if month.contains(r.at.date_naive()) => {
-                    if r.at.date_naive() <= t.due.result {
+            match t.report_of(Stage::Result).map(|r| r.date(tz)) {
+                Some(done) if month.contains(done) => {
+                    if done <= t.due.result {
                         out.on_time += 1;
                     } else {
                         out.late += 1;
                     }
                 }
-                Some(r) if r.at.date_naive() <= end => {}
+                Some(done) if done <= end => {}
                 _ => out.open += 1,
             }
         }
@@ -402,13 +414,14 @@ impl TaskCommand {
             .split_once(char::is_whitespace)
             .map_or((args, ""), |(a, b)| (a, b.trim()));
         let number = first.trim_start_matches(['#', '＃']);
-        if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(n) = number.parse::<u32>() {
-                match rest {
-                    "" => return Ok(TaskCommand::Show(n)),
-                    "撤销" | "取消" | "cancel" => return Ok(TaskCommand::Cancel(n)),
-                    _ => {}
-                }
+        if !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(n) = number.parse::<u32>()
+        {
+            match rest {
+                "" => return Ok(TaskCommand::Show(n)),
+                "撤销" | "取消" | "cancel" => return Ok(TaskCommand::Cancel(n)),
+                _ => {}
             }
         }
         let (major, title) = match first {

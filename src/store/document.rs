@@ -11,6 +11,7 @@ use crate::delivery::Delivery;
 use crate::edition::{Edition, Rotation};
 use crate::orglife::Mark;
 use crate::subscription::Subscription;
+use crate::tasks::Task;
 
 /// Everything needed to restore the database, as written by `mingjing export`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -43,10 +44,14 @@ pub struct Document {
     /// Group admins the bot has seen (format 3).
     #[serde(default, rename = "group_admin")]
     pub admins: Vec<GroupAdmin>,
+    /// 督办 tasks (format 3, optional: older exports have none). Each group's next number
+    /// is restored as one past its highest.
+    #[serde(default, rename = "task")]
+    pub tasks: Vec<Task>,
 }
 
 /// The export format written: 3 adds organisational-life marks, private chats and group
-/// admins; 2 files deliveries by kind, key and address; 1 (the first version's, Telegram
-/// morning editions only). All are read.
+/// admins, and tasks (optional, so still 3); 2 files deliveries by kind, key and address;
+/// 1 (the first version's, Telegram morning editions only). All are read.
 pub(super) const FORMAT: u32 = 3;
 pub(super) const FORMATS_READ: [u32; 3] = [1, 2, 3];

@@ -11,7 +11,7 @@ use sled::transaction::{
 use super::document::{FORMAT, FORMATS_READ};
 use super::{
     Document, NEXT_ID, ROTATION, Result, Store, StoreError, chat_key, checkins, date_key, decode,
-    decode_id, deliveries, encode, orglife, tx_error,
+    decode_id, deliveries, encode, orglife, tasks, tx_error,
 };
 use crate::content::Item;
 
@@ -37,18 +37,19 @@ impl Store {
             marks: self.marks()?,
             private_chats: self.private_chats()?.into_iter().collect(),
             admins: self.group_admins()?,
+            tasks: self.tasks()?,
         })
     }
 
     /// Loads an exported document: items are matched by key (shipped) or id (added by chat)
     /// and upserted; an id that belongs to a different item refuses the whole import.
     ///
-    /// All or nothing: the document is checked first (its format and every item's text),
-    /// then every tree (the library with its keys and tombstones, the next id and the
-    /// rotation, editions, subscriptions, the delivery log with its pending index, check-ins,
-    /// members, organisational-life marks and people) is written in one sled transaction,
-    /// which places the items before it writes anything; so a refused or failed import
-    /// changes nothing.
+    /// All or nothing: the document is checked first (its format, every item's text, every
+    /// task's number), then every tree (the library with its keys and tombstones, the next
+    /// id and the rotation, editions, subscriptions, the delivery log with its pending
+    /// index, check-ins, members, organisational-life marks, people, tasks with their
+    /// groups' counters) is written in one sled transaction, which places the items before
+    /// it writes anything; so a refused or failed import changes nothing.
     ///
     /// The cost is memory: sled keeps a transaction's writes in memory until it commits.
     /// An import of 100,000 subscriptions peaked at 763 MB instead of 374 MB written tree
@@ -63,6 +64,9 @@ impl Store {
         for item in &doc.items {
             crate::content::validate(item.category, &item.text, item.source.as_deref())
                 .map_err(|e| StoreError::Refused(format!("item #{}: {e}", item.id)))?;
+        }
+        for task in &doc.tasks {
+            tasks::check_task(task)?;
         }
         // Held across the transaction, so that no record of the log is written meanwhile
         // and no count is made from a log half imported.
@@ -80,6 +84,7 @@ impl Store {
             &self.members,
             &self.orglife,
             &self.people,
+            &self.tasks,
         );
         // sled may run the closure more than once: it only reads and writes the trees, and
         // what is to be reported afterwards is returned.
@@ -97,6 +102,7 @@ impl Store {
                 members,
                 marks,
                 people,
+                task_tree,
             )| {
                 // Placing the items reads the library inside the transaction, so what it
                 // decides still holds when the writes commit.
@@ -144,6 +150,7 @@ impl Store {
                 for &admin in &doc.admins {
                     orglife::put_admin_in(people, admin)?;
                 }
+                tasks::put_tasks_in(task_tree, &doc.tasks)?;
                 Ok(replaced)
             },
         );

@@ -21,6 +21,7 @@ mod deliveries;
 mod document;
 mod import;
 mod orglife;
+mod tasks;
 pub use document::Document;
 pub use orglife::GroupAdmin;
 
@@ -79,6 +80,8 @@ pub struct Store {
     orglife: sled::Tree,
     /// Private chats and group admins.
     people: sled::Tree,
+    /// 督办 tasks and each group's next task number.
+    tasks: sled::Tree,
 }
 
 impl Store {
@@ -108,6 +111,7 @@ impl Store {
             members: db.open_tree("members")?,
             orglife: db.open_tree("orglife")?,
             people: db.open_tree("people")?,
+            tasks: db.open_tree("tasks")?,
             db,
         };
         store.migrate_log_keys()?;
@@ -379,11 +383,12 @@ impl Store {
     }
 
     /// Moves a chat's subscription to a new chat id (a group upgraded to a supergroup),
-    /// with its check-ins, members and delivery log. Returns the moved subscription, or
-    /// `None` when the old id had none.
+    /// with its check-ins, members, delivery log, organisational-life marks, admins and
+    /// tasks. Returns the moved subscription, or `None` when the old id had none.
     pub fn move_subscription(&self, from: i64, to: i64) -> Result<Option<Subscription>> {
         self.move_chat_records(from, to)?;
         self.move_orglife(from, to)?;
+        self.move_tasks(from, to)?;
         let Some(mut sub) = self.subscription(from)? else {
             self.flush()?;
             return Ok(None);

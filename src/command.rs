@@ -10,6 +10,7 @@ use crate::calendar::{DayRule, parse_time};
 use crate::content::Category;
 use crate::orglife::marking::Done;
 use crate::report::Month;
+use crate::tasks::{TaskCommand, TitleError};
 
 /// The first page of `/list`.
 pub const FIRST_PAGE: usize = 1;
@@ -47,11 +48,14 @@ pub enum CommandName {
     OrgLife,
     Done,
     Undone,
+    Task,
+    Tasks,
+    Progress,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 20] = [
+    pub const ALL: [CommandName; 23] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -66,6 +70,9 @@ impl CommandName {
         CommandName::OrgLife,
         CommandName::Done,
         CommandName::Undone,
+        CommandName::Task,
+        CommandName::Tasks,
+        CommandName::Progress,
         CommandName::Add,
         CommandName::List,
         CommandName::Edit,
@@ -97,6 +104,9 @@ impl CommandName {
             CommandName::OrgLife => "orglife",
             CommandName::Done => "done",
             CommandName::Undone => "undone",
+            CommandName::Task => "task",
+            CommandName::Tasks => "tasks",
+            CommandName::Progress => "progress",
         }
     }
 
@@ -114,7 +124,10 @@ impl CommandName {
             | CommandName::Today
             | CommandName::Study
             | CommandName::Status
-            | CommandName::OrgLife => Audience::Anyone,
+            | CommandName::OrgLife
+            | CommandName::Task
+            | CommandName::Tasks
+            | CommandName::Progress => Audience::Anyone,
             CommandName::Subscribe
             | CommandName::Unsubscribe
             | CommandName::SetTime
@@ -220,6 +233,15 @@ pub enum Command {
     Undone {
         item: String,
     },
+    /// `/task [重大] <事项>` (chat admins), `/task <N>`, `/task <N> 撤销` (chat admins).
+    Task(TaskCommand),
+    /// `/tasks`: the group's open tasks.
+    Tasks,
+    /// `/progress <N> <文本>`.
+    Progress {
+        number: u32,
+        text: String,
+    },
 }
 
 /// What is wrong with a command's arguments.
@@ -238,6 +260,8 @@ pub enum Problem {
     BadSwitch(String),
     BadMonth(String),
     MissingOrgItem,
+    Title(TitleError),
+    ProgressUsage,
 }
 
 /// A message that is a command of this bot but cannot be carried out as written.
@@ -285,6 +309,9 @@ impl Command {
             Command::OrgLife { .. } => CommandName::OrgLife,
             Command::Done(_) => CommandName::Done,
             Command::Undone { .. } => CommandName::Undone,
+            Command::Task(_) => CommandName::Task,
+            Command::Tasks => CommandName::Tasks,
+            Command::Progress { .. } => CommandName::Progress,
         }
     }
 
@@ -435,6 +462,22 @@ impl Command {
                 },
             },
             CommandName::Done => Command::Done(Done::parse(args).ok_or(Problem::MissingOrgItem)?),
+            CommandName::Task => Command::Task(TaskCommand::parse(args).map_err(Problem::Title)?),
+            CommandName::Tasks => Command::Tasks,
+            CommandName::Progress => {
+                let (word, text) = first_word(args);
+                let number = word
+                    .trim_start_matches(['#', '＃'])
+                    .parse()
+                    .map_err(|_| Problem::ProgressUsage)?;
+                if text.is_empty() {
+                    return Err(Problem::ProgressUsage);
+                }
+                Command::Progress {
+                    number,
+                    text: text.to_string(),
+                }
+            }
             CommandName::Undone => match first_word(args) {
                 ("", _) => return Err(Problem::MissingOrgItem),
                 (item, _) => Command::Undone {
@@ -808,6 +851,20 @@ mod tests {
                     .collect(),
             ),
             Command::Undone { item } => ("undone", vec![item.clone()]),
+            Command::Task(TaskCommand::Create { major, title }) => (
+                "task",
+                major
+                    .then(|| "重大".to_string())
+                    .into_iter()
+                    .chain([title.clone()])
+                    .collect(),
+            ),
+            Command::Task(TaskCommand::Show(n)) => ("task", vec![n.to_string()]),
+            Command::Task(TaskCommand::Cancel(n)) => ("task", vec![n.to_string(), "撤销".into()]),
+            Command::Tasks => ("tasks", vec![]),
+            Command::Progress { number, text } => {
+                ("progress", vec![number.to_string(), text.clone()])
+            }
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {

@@ -86,21 +86,29 @@ pub enum Kind {
     /// 记实通报: the month's organisational life of every group, to each bot admin on the
     /// first working day of the next month; its key is the month reported.
     OrgSummary,
+    /// 督办提醒: a group's tasks with a milestone chased that day; its key is the date.
+    TaskReminder,
+    /// 逾期: a task's missed milestone, told privately to one of the group's admins; its
+    /// key is the task, the stage and the group (`3/progress/-100123`), filed under the
+    /// day the miss is noticed.
+    TaskOverdue,
 }
 
 impl Kind {
     /// Every kind, in the order the engine plans them: a group's morning message first.
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Edition,
         Kind::MonthStart,
         Kind::MonthEnd,
         Kind::OrgSummary,
+        Kind::TaskReminder,
+        Kind::TaskOverdue,
     ];
 
     /// The key of this kind's delivery due on `date`: what one address gets at most once.
     pub fn key_on(self, date: NaiveDate) -> String {
         match self {
-            Kind::Edition => date.to_string(),
+            Kind::Edition | Kind::TaskReminder | Kind::TaskOverdue => date.to_string(),
             Kind::MonthStart | Kind::MonthEnd => date.format("%Y-%m").to_string(),
             Kind::OrgSummary => date
                 .with_day(1)
@@ -117,13 +125,15 @@ impl Kind {
             Kind::MonthStart => "month_start",
             Kind::MonthEnd => "month_end",
             Kind::OrgSummary => "org_summary",
+            Kind::TaskReminder => "task_reminder",
+            Kind::TaskOverdue => "task_overdue",
         }
     }
 
     /// Whether a group's delivery of this kind waits for its morning message of the same
     /// date to be over (sent or given up), so that it arrives after it.
     pub fn follows_edition(self) -> bool {
-        matches!(self, Kind::MonthStart | Kind::MonthEnd)
+        matches!(self, Kind::MonthStart | Kind::MonthEnd | Kind::TaskReminder)
     }
 }
 
@@ -165,12 +175,22 @@ impl Slot {
         }
     }
 
-    /// The chat whose subscription this delivery serves: the address itself, the group of
-    /// a private copy, or none (a bot admin's 通报).
+    /// A task's missed milestone, told to `to` (one of the group's admins) on `date`.
+    pub fn overdue(date: NaiveDate, group: i64, task: u32, stage: &str, to: Address) -> Slot {
+        Slot {
+            date,
+            kind: Kind::TaskOverdue,
+            key: format!("{task}/{stage}/{group}"),
+            to,
+        }
+    }
+
+    /// The chat whose subscription this delivery serves: the address itself, the group
+    /// named last in the key of a private copy, or none (a bot admin's 通报).
     pub fn group(&self) -> Option<i64> {
         match self.kind {
             Kind::OrgSummary => None,
-            _ => match self.key.split_once('/') {
+            _ => match self.key.rsplit_once('/') {
                 Some((_, group)) => group.parse().ok(),
                 None => Some(self.to.id),
             },
@@ -319,4 +339,53 @@ pub struct PushReport {
     pub in_progress: usize,
     /// True when there are no items, so nothing can be sent.
     pub empty: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind is in `Kind::ALL` (the engine plans only those): adding a variant fails
+    /// to compile here until it is listed.
+    #[test]
+    fn every_kind_is_planned_and_named_once() {
+        let listed = |k: Kind| match k {
+            Kind::Edition
+            | Kind::MonthStart
+            | Kind::MonthEnd
+            | Kind::OrgSummary
+            | Kind::TaskReminder
+            | Kind::TaskOverdue => Kind::ALL.contains(&k),
+        };
+        assert!(Kind::ALL.into_iter().all(listed));
+        for k in [
+            Kind::Edition,
+            Kind::MonthStart,
+            Kind::MonthEnd,
+            Kind::OrgSummary,
+            Kind::TaskReminder,
+            Kind::TaskOverdue,
+        ] {
+            assert!(listed(k), "{k:?} is not in Kind::ALL");
+        }
+        let mut names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Kind::ALL.len());
+    }
+
+    #[test]
+    fn a_private_copy_names_its_group() {
+        let d = NaiveDate::from_ymd_opt(2026, 6, 26).unwrap();
+        let copy = Slot::private_copy(Kind::MonthEnd, d, -100, Address::telegram(7));
+        assert_eq!(
+            (copy.key.as_str(), copy.group()),
+            ("2026-06/-100", Some(-100))
+        );
+        let notice = Slot::overdue(d, -100, 3, "progress", Address::telegram(7));
+        assert_eq!(notice.group(), Some(-100));
+        assert_eq!(Slot::edition(d, Address::telegram(-5)).group(), Some(-5));
+        let summary = Slot::new(Kind::OrgSummary, d, Address::telegram(42));
+        assert_eq!((summary.key.as_str(), summary.group()), ("2026-05", None));
+    }
 }

@@ -3,6 +3,7 @@
 //! Whatever comes from users or the database is escaped here.
 
 pub mod orglife;
+pub mod tasks;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -46,6 +47,9 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::OrgLife => "本月组织生活清单；管理员可 on 或 off",
         CommandName::Done => "登记组织生活：项目 [日期] [主题]",
         CommandName::Undone => "撤销本期组织生活登记：项目",
+        CommandName::Task => "交办督办事项；加编号查看，编号 撤销 可撤销",
+        CommandName::Tasks => "未办结的督办事项",
+        CommandName::Progress => "报告督办进展：编号 进展",
     }
 }
 
@@ -64,6 +68,8 @@ fn usage(name: CommandName) -> String {
         CommandName::OrgLife => " [on|off]",
         CommandName::Done => " 项目 [日期] [主题]",
         CommandName::Undone => " 项目",
+        CommandName::Task => " [重大] 事项",
+        CommandName::Progress => " 编号 进展",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -184,6 +190,8 @@ pub fn problem(command: CommandName, problem: &Problem) -> String {
             "月份格式不正确：{}。请用 YYYY-MM，例如 /report 2026-11。",
             quoted(s)
         ),
+        Problem::Title(e) => tasks::title_error(e),
+        Problem::ProgressUsage => tasks::progress_usage(),
         Problem::MissingOrgItem if command == CommandName::Undone => orglife::undone_usage(),
         Problem::MissingOrgItem => {
             "用法：/done 项目 [日期] [主题]，例如 /done 主题党日 6-8 学习党的二十届四中全会精神。"
@@ -538,6 +546,8 @@ pub fn kind_name(kind: Kind) -> &'static str {
         Kind::MonthStart => "月初提醒",
         Kind::MonthEnd => "月末调度",
         Kind::OrgSummary => "组织生活通报",
+        Kind::TaskReminder => "督办提醒",
+        Kind::TaskOverdue => "逾期通知",
     }
 }
 

@@ -60,7 +60,8 @@ pub fn takes(kind: Kind, sub: &Subscription, config: &Config) -> bool {
         Kind::MonthStart | Kind::MonthEnd => {
             sub.active && sub.orglife.is_some() && config.orglife.enabled
         }
-        Kind::OrgSummary => false,
+        Kind::OrgSummary | Kind::TaskOverdue => false,
+        Kind::TaskReminder => sub.active && sub.tasks && config.tasks.enabled,
     }
 }
 
@@ -78,7 +79,9 @@ pub fn due_of(
 ) -> Option<DateTime<Utc>> {
     let (time, days) = rule;
     let due = match kind {
-        Kind::Edition => calendar.is_delivery_day(days, date),
+        Kind::Edition | Kind::TaskReminder | Kind::TaskOverdue => {
+            calendar.is_delivery_day(days, date)
+        }
         Kind::MonthStart => orglife::is_month_start(calendar, days, date),
         Kind::MonthEnd => {
             orglife::is_month_end(calendar, days, date, config.orglife.month_end_days)
@@ -162,6 +165,7 @@ mod tests {
             changed_at: t,
             checkin: true,
             orglife: None,
+            tasks: false,
         }
     }
 

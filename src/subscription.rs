@@ -34,6 +34,10 @@ pub struct Subscription {
     /// `None`: it does not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orglife: Option<NaiveDate>,
+    /// Whether the group has 督办 tasks (set at its first `/task`): it is then looked at
+    /// each delivery day for milestones to chase.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tasks: bool,
 }
 
 fn yes() -> bool {

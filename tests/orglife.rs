@@ -53,6 +53,7 @@ fn subscription(chat: &ChatSpec, orglife: Option<&str>) -> Subscription {
         changed_at: long_ago,
         checkin: true,
         orglife: orglife.map(day),
+        tasks: false,
     }
 }
 
@@ -225,8 +226,20 @@ async fn the_first_working_day_brings_the_month_start_and_the_report_of_may() {
     let summary = xlsx_sheet(&bytes, "汇总");
     assert_eq!(
         summary[0],
-        ["群组", "群组ID", "应完成", "已完成", "完成率", "未完成事项"]
+        [
+            "群组",
+            "群组ID",
+            "应完成",
+            "已完成",
+            "完成率",
+            "未完成事项",
+            "督办新建",
+            "按期办结",
+            "逾期办结",
+            "督办未办结"
+        ]
     );
+    assert_eq!(summary[1][6..], ["0", "0", "0", "0"]);
     assert_eq!(
         summary.len(),
         2,

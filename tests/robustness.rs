@@ -665,6 +665,7 @@ fn subscription() -> impl Strategy<Value = Subscription> {
                     changed_at: changed,
                     checkin,
                     orglife: (checkin && active).then(|| at.date_naive()),
+                    tasks: checkin,
                 }
             },
         )

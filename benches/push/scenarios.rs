@@ -536,6 +536,7 @@ fn subscription(i: usize, made: DateTime<Utc>) -> Subscription {
         changed_at: made,
         checkin: true,
         orglife: None,
+        tasks: false,
     }
 }
 

@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 use teloxide::types::{Chat, Me};
 
 use super::subscriptions::{self, ChatInfo};
-use super::{App, library, lifecycle, orglife, outbox, reading, records, taps, with_store};
+use super::{App, library, lifecycle, orglife, outbox, reading, records, taps, tasks, with_store};
 use crate::access::{self, Access, Asker, Refusal, Role};
 use crate::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
 use crate::replies;
@@ -34,6 +34,13 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> Result
     let Some(text) = msg.text() else {
         return Ok(());
     };
+    if !text.starts_with('/')
+        && !msg.chat.is_private()
+        && let Some(reply) = tasks::reply_to_prompt(&bot, &app, &msg, &me).await
+    {
+        answer(&bot, &app, &msg, reply).await;
+        return Ok(());
+    }
     let username = me.user.username.as_deref().unwrap_or_default();
     // Ours, with good or bad arguments; anything else ends here.
     let parsed = match Command::parse(text, username) {
@@ -219,6 +226,12 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
             with_store(app, move |app| orglife::undone(app, chat_id, &item)).await
         }
         Command::Done(_) | Command::Undone { .. } => return replies::orglife::group_only(),
+        Command::Task(command) => return tasks::task(bot, app, msg, command).await,
+        Command::Tasks if !private => with_store(app, move |app| tasks::board(app, chat_id)).await,
+        Command::Progress { number, text } if !private => {
+            return tasks::progress(bot, app, msg, number, text).await;
+        }
+        Command::Tasks | Command::Progress { .. } => return replies::tasks::group_only(),
         Command::Today => with_store(app, reading::today).await,
         Command::Study => with_store(app, reading::study).await,
         Command::Add { category, text } => {

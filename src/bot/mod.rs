@@ -6,6 +6,7 @@
 //! - [`handlers`], [`lifecycle`]: the Telegram side of messages and membership changes;
 //! - [`taps`], [`records`]: check-in taps on the `✅ 已学习` button, `/checkin`, `/report`;
 //! - [`orglife`]: `/orglife`, `/done`, `/undone`, `/report orglife`, taps on item buttons;
+//! - [`tasks`]: 督办: `/task`, `/tasks`, `/progress`, progress replies, taps on task cards;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
@@ -19,6 +20,7 @@ pub mod reading;
 pub mod records;
 pub mod subscriptions;
 pub mod taps;
+pub mod tasks;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -66,6 +68,8 @@ pub struct App {
     pub engine: Engine<TelegramSender>,
     /// The check-in buttons whose labels are being edited.
     pub labels: taps::Labels,
+    /// The 督办 cards whose edits are under way.
+    pub cards: taps::Labels,
 }
 
 impl App {
@@ -96,6 +100,7 @@ impl App {
             clock,
             engine,
             labels: taps::Labels::default(),
+            cards: taps::Labels::default(),
         }
     }
 

@@ -216,7 +216,7 @@ pub async fn report(
     };
     let summary = with_store(app, move |app| {
         app.store
-            .month_summary(&app.config.orglife.items, month, group)
+            .month_summary(&app.config.orglife.items, month, group, app.config.timezone)
     })
     .await;
     let summary = match summary {

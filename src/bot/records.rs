@@ -17,6 +17,7 @@ use crate::message::Address;
 use crate::replies;
 use crate::report::{ChatReport, GroupRow, Month, WorkbookError, overview_csv, overview_xlsx};
 use crate::store;
+use crate::tasks::MonthTasks;
 use crate::telegram::{classify, describe};
 
 /// `/checkin [on|off]`: shows or sets whether the chat's morning messages carry the button.
@@ -160,13 +161,17 @@ pub async fn report(
         } else {
             Vec::new()
         };
-        Ok((summary, files))
+        let tasks = MonthTasks::of(&app.store.tasks_of(chat_id)?, month, app.config.timezone);
+        Ok((summary, files, tasks))
     });
-    let (summary, files) = match report.await {
+    let (summary, files, tasks) = match report.await {
         Ok(found) => found,
         Err(e) => return failed(e),
     };
-    let text = replies::report_summary(&chat.title, month, &summary);
+    let mut text = replies::report_summary(&chat.title, month, &summary);
+    if tasks != MonthTasks::default() {
+        text += &format!("\n{}", replies::tasks::month_line(&tasks));
+    }
     let to = ChatId(user.id.0 as i64);
     match send_report(bot, to, text, files).await {
         Ok(()) => {

@@ -84,6 +84,7 @@ pub fn subscribe(
                 changed_at: now,
                 checkin: true,
                 orglife: None,
+                tasks: false,
             },
             false,
         ),

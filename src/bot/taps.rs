@@ -16,6 +16,7 @@ use super::{App, with_store};
 use crate::checkin::{self, EDIT_INTERVAL, Edited, Label, Step, Window};
 use crate::orglife;
 use crate::replies;
+use crate::tasks;
 use crate::telegram::{self, describe};
 
 /// The labels whose edits are under way, by (chat, message). An entry lives while its
@@ -31,7 +32,7 @@ impl Labels {
     }
 
     /// A tap made `count`: returns the first step when a new editing task must start.
-    fn tap(&self, key: (i64, i32), count: u32) -> Option<Step> {
+    pub fn tap(&self, key: (i64, i32), count: u32) -> Option<Step> {
         self.lock()
             .entry(key)
             .or_insert_with(|| Label::new(EDIT_INTERVAL))
@@ -66,6 +67,9 @@ pub async fn on_callback(bot: Bot, q: CallbackQuery, app: Arc<App>) -> Result<()
 async fn tap(bot: &Bot, app: &Arc<App>, q: &CallbackQuery) -> String {
     if let Some((period, item)) = q.data.as_deref().and_then(orglife::parse_button) {
         return super::orglife::tap(bot, app, q, period, item).await;
+    }
+    if let Some((number, stage)) = q.data.as_deref().and_then(tasks::parse_button) {
+        return super::tasks::tap(bot, app, q, number, stage).await;
     }
     let date = q.data.as_deref().and_then(checkin::parse_callback);
     let (Some(date), Some(message)) = (date, q.message.as_ref()) else {
@@ -113,17 +117,29 @@ async fn tap(bot: &Bot, app: &Arc<App>, q: &CallbackQuery) -> String {
 }
 
 /// The task that brings one message's label up to date.
-async fn edit_label(bot: Bot, app: Arc<App>, key: (i64, i32), date: NaiveDate, mut step: Step) {
+async fn edit_label(bot: Bot, app: Arc<App>, key: (i64, i32), date: NaiveDate, step: Step) {
+    coalesce(&app.labels, key, step, |count| {
+        edit(&bot, &app, key, date, count)
+    })
+    .await;
+}
+
+/// Runs the edits of one message as [`Label`] steps them: at most one every few seconds,
+/// ending on the last state asked for. `edit(n)` shows state `n` and says how it went.
+pub async fn coalesce<F, Fut>(labels: &Labels, key: (i64, i32), mut step: Step, edit: F)
+where
+    F: Fn(u32) -> Fut,
+    Fut: std::future::Future<Output = Edited>,
+{
     loop {
         step = match step {
             Step::Edit(count) => {
-                let outcome = edit(&bot, &app, key, date, count).await;
-                app.labels
-                    .advance(key, |label| label.edited(outcome, Instant::now()))
+                let outcome = edit(count).await;
+                labels.advance(key, |label| label.edited(outcome, Instant::now()))
             }
             Step::Sleep(until) => {
                 tokio::time::sleep_until(until.into()).await;
-                app.labels.advance(key, |label| label.wake(Instant::now()))
+                labels.advance(key, |label| label.wake(Instant::now()))
             }
             Step::Done => return,
         };

@@ -42,11 +42,14 @@ impl<S: Sender> Engine<S> {
                 }
                 Ok(Prepared::Body(edition.html.into(), None))
             }
-            Kind::MonthStart | Kind::MonthEnd => Ok(Prepared::Body("".into(), None)),
+            Kind::MonthStart | Kind::MonthEnd | Kind::TaskReminder | Kind::TaskOverdue => {
+                Ok(Prepared::Body("".into(), None))
+            }
             Kind::OrgSummary => {
                 let month = Month::parse(&kind.key_on(date)).unwrap_or(Month::of(date));
                 let items = &self.inner.config.orglife.items;
-                let summary = self.inner.store.month_summary(items, month, None)?;
+                let tz = self.inner.config.timezone;
+                let summary = self.inner.store.month_summary(items, month, None, tz)?;
                 let attachment = match orglife::summary::workbook(&summary) {
                     Ok(bytes) => Some(Attachment {
                         name: replies::orglife::summary_file_name(month),
@@ -69,6 +72,9 @@ impl<S: Sender> Engine<S> {
     /// 调度 only to groups with something to list, the 月末调度 also privately to each of
     /// the group's admins who has a private chat with the bot.
     pub(super) fn deliveries_of(&self, kind: Kind, part: Vec<Delivery>) -> Result<Vec<Delivery>> {
+        if kind == Kind::TaskReminder {
+            return self.task_deliveries(part);
+        }
         if !matches!(kind, Kind::MonthStart | Kind::MonthEnd) {
             return Ok(part);
         }
@@ -108,6 +114,7 @@ impl<S: Sender> Engine<S> {
             ),
             Kind::MonthStart | Kind::MonthEnd => self.orglife_message(record),
             Kind::OrgSummary => (job.batch.body.to_string(), Buttons::new()),
+            Kind::TaskReminder | Kind::TaskOverdue => (self.task_message(record), Buttons::new()),
         };
         Outgoing {
             to: record.to,

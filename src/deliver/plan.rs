@@ -240,6 +240,7 @@ mod tests {
             changed_at,
             checkin: true,
             orglife: None,
+            tasks: false,
         }
     }
 

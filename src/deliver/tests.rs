@@ -122,6 +122,7 @@ fn group(chat_id: i64, time: Option<&str>, changed_at: DateTime<Utc>) -> Subscri
         changed_at,
         checkin: true,
         orglife: None,
+        tasks: false,
     }
 }
 

@@ -23,6 +23,11 @@ impl<S: Sender> Engine<S> {
                 Ok(n) => tracing::info!(records = n, %before, "pruned old check-in records"),
                 Err(e) => tracing::error!(error = %e, "pruning the check-in records failed"),
             }
+            match self.inner.store.prune_tasks(before) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(records = n, %before, "pruned old finished tasks"),
+                Err(e) => tracing::error!(error = %e, "pruning the tasks failed"),
+            }
             match self.inner.store.prune_marks(before) {
                 Ok(0) => {}
                 Ok(n) => {

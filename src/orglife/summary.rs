@@ -3,6 +3,7 @@
 
 use super::{Every, Item, Mark, Period, Status, checklist};
 use crate::report::{self, Cell, GroupRow, Month, Sheet, WorkbookError};
+use crate::tasks::MonthTasks;
 
 /// One item of a group's month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct GroupSummary {
     pub lines: Vec<SummaryLine>,
     /// The month's 记实 (check-in) figures.
     pub checkin: report::Summary,
+    /// The month's 督办 figures.
+    pub tasks: MonthTasks,
 }
 
 impl GroupSummary {
@@ -48,6 +51,7 @@ impl GroupSummary {
             title: title.to_string(),
             lines,
             checkin,
+            tasks: MonthTasks::default(),
         }
     }
 
@@ -102,6 +106,18 @@ impl MonthSummary {
         (due > 0).then(|| done as f64 / due as f64)
     }
 
+    /// The month's 督办 figures over all groups.
+    pub fn tasks(&self) -> MonthTasks {
+        self.groups
+            .iter()
+            .fold(MonthTasks::default(), |all, g| MonthTasks {
+                created: all.created + g.tasks.created,
+                on_time: all.on_time + g.tasks.on_time,
+                late: all.late + g.tasks.late,
+                open: all.open + g.tasks.open,
+            })
+    }
+
     /// The groups with items open at the end of the month.
     pub fn with_open(&self) -> Vec<&GroupSummary> {
         self.groups
@@ -119,9 +135,20 @@ pub fn workbook(s: &MonthSummary) -> Result<Vec<u8>, WorkbookError> {
     let count = |n: usize| Cell::Int(n as i64);
     let groups = Sheet {
         name: "汇总".into(),
-        headers: ["群组", "群组ID", "应完成", "已完成", "完成率", "未完成事项"]
-            .map(String::from)
-            .to_vec(),
+        headers: [
+            "群组",
+            "群组ID",
+            "应完成",
+            "已完成",
+            "完成率",
+            "未完成事项",
+            "督办新建",
+            "按期办结",
+            "逾期办结",
+            "督办未办结",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: s
             .groups
             .iter()
@@ -133,6 +160,10 @@ pub fn workbook(s: &MonthSummary) -> Result<Vec<u8>, WorkbookError> {
                     count(g.done()),
                     Cell::Rate(g.rate()),
                     text(&g.open().join("、")),
+                    count(g.tasks.created),
+                    count(g.tasks.on_time),
+                    count(g.tasks.late),
+                    count(g.tasks.open),
                 ]
             })
             .collect(),

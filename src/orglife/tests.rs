@@ -1071,3 +1071,57 @@ fn every_groups_month() {
     );
     assert_eq!(nothing_due.rate(), None);
 }
+
+#[test]
+fn the_summary_counts_the_month_tasks_in_its_caption_figures_and_workbook() {
+    use crate::tasks::MonthTasks;
+    let items = default_items();
+    let jun = month(2026, 6);
+    let mut a = GroupSummary::build(-5, "一支部", &items, &[], jun, checkin(21, 10, 150));
+    a.tasks = MonthTasks {
+        created: 3,
+        on_time: 1,
+        late: 1,
+        open: 1,
+    };
+    let mut b = GroupSummary::build(-6, "二支部", &[], &[], jun, checkin(21, 5, 50));
+    b.tasks = MonthTasks {
+        created: 1,
+        on_time: 0,
+        late: 0,
+        open: 1,
+    };
+    let s = MonthSummary::new(jun, vec![a, b]);
+    assert_eq!(
+        s.tasks(),
+        MonthTasks {
+            created: 4,
+            on_time: 1,
+            late: 1,
+            open: 2
+        }
+    );
+    // A group with tasks only has no checklist: it does not change the completion rate.
+    assert_eq!(s.groups[1].rate(), None);
+    assert_eq!(s.rate(), s.groups[0].rate());
+    let bytes = summary::workbook(&s).unwrap();
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("汇总").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(
+        rows[0][6..],
+        ["督办新建", "按期办结", "逾期办结", "督办未办结"]
+    );
+    assert_eq!(rows[1][6..], ["3", "1", "1", "1"]);
+    assert_eq!(rows[2][6..], ["1", "0", "0", "1"]);
+    let caption = crate::replies::orglife::summary(&s);
+    assert!(
+        caption.contains("督办：本月新建 4 项，按期办结 1 项，逾期办结 1 项，未办结 2 项"),
+        "{caption}"
+    );
+}

@@ -261,6 +261,11 @@ pub fn summary(s: &MonthSummary) -> String {
             out += &format!("……另有 {} 个，见附件\n", open.len() - NAMED);
         }
     }
+    let t = s.tasks();
+    if t.created + t.open + t.on_time + t.late > 0 {
+        out += &super::tasks::month_line(&t);
+        out.push('\n');
+    }
     out += "明细见附件（汇总、事项、学习记实）。";
     out
 }

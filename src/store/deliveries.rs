@@ -77,6 +77,8 @@ fn key(slot: &Slot) -> Vec<u8> {
         Kind::MonthStart => 2,
         Kind::MonthEnd => 3,
         Kind::OrgSummary => 4,
+        Kind::TaskReminder => 5,
+        Kind::TaskOverdue => 6,
     };
     let channel: u8 = match slot.to.channel {
         Channel::Telegram => 1,

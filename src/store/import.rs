@@ -314,6 +314,7 @@ mod tests {
             changed_at: now(),
             checkin: true,
             orglife: None,
+            tasks: false,
         }
     }
 

@@ -6,12 +6,14 @@
 //! `a` ‖ chat ‖ user for a user seen as an admin of a group.
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 
 use super::{Result, Store, StoreError, chat_key, decode, encode};
 use crate::orglife::summary::{GroupSummary, MonthSummary};
 use crate::orglife::{Item, Mark, Period};
 use crate::report::Month;
+use crate::tasks::MonthTasks;
 
 const PRIVATE: u8 = b'p';
 const ADMIN: u8 = b'a';
@@ -154,18 +156,20 @@ impl Store {
     }
 
     /// The 记实通报 of `month`: every group that took the reminders in it (or only
-    /// `group`), with its marks and its month's check-in figures.
+    /// `group`), with its marks and its month's check-in and 督办 figures (days in `tz`).
     pub fn month_summary(
         &self,
         items: &[Item],
         month: Month,
         group: Option<i64>,
+        tz: Tz,
     ) -> Result<MonthSummary> {
         let mut groups = Vec::new();
         for sub in self.each_subscription() {
             let sub = sub?;
-            let Some(since) = sub.orglife else { continue };
-            if group.is_some_and(|g| g != sub.chat_id) || !sub.active || since > month.last() {
+            // Groups that take the reminders (since before the month's end) or have tasks.
+            let orglife = sub.orglife.is_some_and(|since| since <= month.last());
+            if group.is_some_and(|g| g != sub.chat_id) || !sub.active || !(orglife || sub.tasks) {
                 continue;
             }
             let marks = self.marks_of(sub.chat_id)?;
@@ -174,14 +178,11 @@ impl Store {
                 "" => sub.chat_id.to_string(),
                 t => t.to_string(),
             };
-            groups.push(GroupSummary::build(
-                sub.chat_id,
-                &title,
-                items,
-                &marks,
-                month,
-                checkin,
-            ));
+            let items = if orglife { items } else { &[] };
+            let mut summary =
+                GroupSummary::build(sub.chat_id, &title, items, &marks, month, checkin);
+            summary.tasks = MonthTasks::of(&self.tasks_of(sub.chat_id)?, month, tz);
+            groups.push(summary);
         }
         Ok(MonthSummary::new(month, groups))
     }

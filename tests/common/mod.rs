@@ -240,6 +240,13 @@ impl Harness {
         self.clock.now()
     }
 
+    /// Moves the clock of the next processes to `at` (the bot must be stopped): a test
+    /// that walks through days.
+    pub fn jump_to(&mut self, at: DateTime<Utc>) {
+        assert!(self.child.is_none(), "stop the bot before moving its clock");
+        self.clock = TestClock::starting_at(at);
+    }
+
     /// The bot's date now, in Shanghai.
     pub fn today(&self) -> NaiveDate {
         self.now().with_timezone(&Shanghai).date_naive()
@@ -556,6 +563,7 @@ pub fn group_subscription(
         changed_at,
         checkin: true,
         orglife: None,
+        tasks: false,
     }
 }
 

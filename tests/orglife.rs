@@ -11,7 +11,6 @@ use common::{
     BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, chair, member, poll_until, xlsx_sheet,
 };
 use fakeapi::{ChatSpec, FakeApi, Sent};
-use mingjing::calendar::DayRule;
 use mingjing::orglife::{Mark, Period};
 use mingjing::report::Month;
 use mingjing::store::{Document, GroupAdmin};
@@ -36,25 +35,10 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-/// A subscription at the default time and day rule, made long ago; taking the
+/// A subscription at the default time on working days, made long ago; taking the
 /// organisational-life reminders since `orglife`.
 fn subscription(chat: &ChatSpec, orglife: Option<&str>) -> Subscription {
-    let long_ago = common::shanghai("2026-04-01 09:00:00");
-    Subscription {
-        chat_id: chat.id,
-        title: chat.title.clone().unwrap_or_default(),
-        kind: "group".into(),
-        time: None,
-        days: Some(DayRule::Workdays),
-        active: true,
-        reason: None,
-        subscribed_by: BOT_ADMIN,
-        subscribed_at: long_ago,
-        changed_at: long_ago,
-        checkin: true,
-        orglife: orglife.map(day),
-        tasks: false,
-    }
+    common::workday_group(chat, orglife.map(day))
 }
 
 fn mark(chat: &ChatSpec, item: &str, period: Period, date: &str, topic: Option<&str>) -> Mark {

@@ -6,9 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{BOT_ADMIN, Harness, PATIENCE, Setup, chair, member, poll_until, shanghai};
+use common::{Harness, PATIENCE, Setup, chair, member, poll_until, shanghai};
 use fakeapi::{ChatSpec, FakeApi, Sent, UserSpec};
-use mingjing::calendar::DayRule;
 use mingjing::subscription::Subscription;
 
 fn branch() -> ChatSpec {
@@ -24,22 +23,7 @@ fn bob() -> UserSpec {
 }
 
 fn subscription(chat: &ChatSpec) -> Subscription {
-    let long_ago = shanghai("2026-05-01 09:00:00");
-    Subscription {
-        chat_id: chat.id,
-        title: chat.title.clone().unwrap_or_default(),
-        kind: "group".into(),
-        time: None,
-        days: Some(DayRule::Workdays),
-        active: true,
-        reason: None,
-        subscribed_by: BOT_ADMIN,
-        subscribed_at: long_ago,
-        changed_at: long_ago,
-        checkin: true,
-        orglife: None,
-        tasks: false,
-    }
+    common::workday_group(chat, None)
 }
 
 /// The bot's messages to `chat` (sent, not edits) whose text contains `marker`.

@@ -357,29 +357,16 @@ impl Store {
     pub fn update_subscription(
         &self,
         chat_id: i64,
-        mut change: impl FnMut(&mut Subscription),
+        change: impl FnMut(&mut Subscription),
     ) -> Result<Option<Subscription>> {
-        let mut corrupt = None;
-        let new = self
-            .subscriptions
-            .update_and_fetch(chat_key(chat_id), |old| {
-                let old = old?;
-                match decode::<Subscription>("subscriptions", old) {
-                    Ok(mut sub) => {
-                        change(&mut sub);
-                        Some(encode(&sub))
-                    }
-                    Err(e) => {
-                        corrupt = Some(e);
-                        Some(old.to_vec())
-                    }
-                }
-            })?;
-        if let Some(e) = corrupt {
-            return Err(e);
-        }
+        let new = update_record(
+            &self.subscriptions,
+            "subscriptions",
+            &chat_key(chat_id),
+            change,
+        )?;
         self.flush()?;
-        new.map(|v| decode("subscriptions", &v)).transpose()
+        Ok(new)
     }
 
     /// Moves a chat's subscription to a new chat id (a group upgraded to a supergroup),
@@ -432,6 +419,35 @@ impl Store {
         self.meta.insert(format!("flag:{name}"), &b"1"[..])?;
         self.flush()
     }
+}
+
+/// Changes the JSON record at `key` of `tree` in one atomic step (sled's
+/// `update_and_fetch`: a concurrent change is not undone); `None` when there is none. A
+/// record that cannot be read is left as it is and reported.
+fn update_record<T: Serialize + DeserializeOwned>(
+    tree: &sled::Tree,
+    name: &'static str,
+    key: &[u8],
+    mut change: impl FnMut(&mut T),
+) -> Result<Option<T>> {
+    let mut corrupt = None;
+    let new = tree.update_and_fetch(key, |old| {
+        let old = old?;
+        match decode::<T>(name, old) {
+            Ok(mut record) => {
+                change(&mut record);
+                Some(encode(&record))
+            }
+            Err(e) => {
+                corrupt = Some(e);
+                Some(old.to_vec())
+            }
+        }
+    })?;
+    if let Some(e) = corrupt {
+        return Err(e);
+    }
+    new.map(|v| decode(name, &v)).transpose()
 }
 
 fn tx_error<E: Into<StoreError>>(e: TransactionError<E>) -> StoreError {

@@ -13,7 +13,7 @@ use sled::transaction::{
     TransactionalTree,
 };
 
-use super::{Result, Store, StoreError, chat_key, decode, encode, tx_error};
+use super::{Result, Store, StoreError, chat_key, decode, encode, tx_error, update_record};
 use crate::tasks::Task;
 
 /// The number whose key holds the group's next number.
@@ -159,29 +159,20 @@ impl Store {
         if number == COUNTER {
             return Ok(None);
         }
-        let mut corrupt = None;
-        let new = self
-            .tasks
-            .update_and_fetch(task_key(chat_id, number), |old| {
-                let old = old?;
-                match decode::<Task>("tasks", old) {
-                    Ok(mut task) => {
-                        change(&mut task);
-                        task.chat_id = chat_id;
-                        task.number = number;
-                        Some(encode(&task))
-                    }
-                    Err(e) => {
-                        corrupt = Some(e);
-                        Some(old.to_vec())
-                    }
-                }
-            })?;
-        if let Some(e) = corrupt {
-            return Err(e);
-        }
-        self.flush()?;
-        new.map(|v| decode("tasks", &v)).transpose()
+        update_record(
+            &self.tasks,
+            "tasks",
+            &task_key(chat_id, number),
+            |task: &mut Task| {
+                change(task);
+                task.chat_id = chat_id;
+                task.number = number;
+            },
+        )
+        .and_then(|new| {
+            self.flush()?;
+            Ok(new)
+        })
     }
 
     /// Every task, by group and number, for an export.

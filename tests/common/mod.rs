@@ -544,6 +544,30 @@ pub fn edition(date: chrono::NaiveDate, chat_id: i64) -> mingjing::delivery::Slo
     mingjing::delivery::Slot::edition(date, mingjing::message::Address::telegram(chat_id))
 }
 
+/// A group subscription of `chat` at the default time on working days, made long ago (1
+/// April 2026), taking the organisational-life reminders since `orglife`.
+pub fn workday_group(
+    chat: &fakeapi::ChatSpec,
+    orglife: Option<chrono::NaiveDate>,
+) -> mingjing::subscription::Subscription {
+    let long_ago = shanghai("2026-04-01 09:00:00");
+    mingjing::subscription::Subscription {
+        chat_id: chat.id,
+        title: chat.title.clone().unwrap_or_default(),
+        kind: "group".into(),
+        time: None,
+        days: Some(mingjing::calendar::DayRule::Workdays),
+        active: true,
+        reason: None,
+        subscribed_by: BOT_ADMIN,
+        subscribed_at: long_ago,
+        changed_at: long_ago,
+        checkin: true,
+        orglife,
+        tasks: false,
+    }
+}
+
 /// A group subscription at `time` (Shanghai), every day, as if made at `changed_at`.
 pub fn group_subscription(
     chat_id: i64,

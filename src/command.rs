@@ -51,11 +51,12 @@ pub enum CommandName {
     Task,
     Tasks,
     Progress,
+    Export,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 23] = [
+    pub const ALL: [CommandName; 24] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -77,6 +78,7 @@ impl CommandName {
         CommandName::List,
         CommandName::Edit,
         CommandName::Del,
+        CommandName::Export,
         CommandName::PushNow,
         CommandName::Stats,
     ];
@@ -107,6 +109,7 @@ impl CommandName {
             CommandName::Task => "task",
             CommandName::Tasks => "tasks",
             CommandName::Progress => "progress",
+            CommandName::Export => "export",
         }
     }
 
@@ -141,7 +144,8 @@ impl CommandName {
             | CommandName::Edit
             | CommandName::Del
             | CommandName::PushNow
-            | CommandName::Stats => Audience::BotAdmin,
+            | CommandName::Stats
+            | CommandName::Export => Audience::BotAdmin,
         }
     }
 }
@@ -242,6 +246,8 @@ pub enum Command {
         number: u32,
         text: String,
     },
+    /// `/export`: the library as `.xlsx`.
+    Export,
 }
 
 /// What is wrong with a command's arguments.
@@ -312,6 +318,7 @@ impl Command {
             Command::Task(_) => CommandName::Task,
             Command::Tasks => CommandName::Tasks,
             Command::Progress { .. } => CommandName::Progress,
+            Command::Export => CommandName::Export,
         }
     }
 
@@ -464,6 +471,7 @@ impl Command {
             CommandName::Done => Command::Done(Done::parse(args).ok_or(Problem::MissingOrgItem)?),
             CommandName::Task => Command::Task(TaskCommand::parse(args).map_err(Problem::Title)?),
             CommandName::Tasks => Command::Tasks,
+            CommandName::Export => Command::Export,
             CommandName::Progress => {
                 let (word, text) = first_word(args);
                 let number = word
@@ -862,6 +870,7 @@ mod tests {
             Command::Task(TaskCommand::Show(n)) => ("task", vec![n.to_string()]),
             Command::Task(TaskCommand::Cancel(n)) => ("task", vec![n.to_string(), "撤销".into()]),
             Command::Tasks => ("tasks", vec![]),
+            Command::Export => ("export", vec![]),
             Command::Progress { number, text } => {
                 ("progress", vec![number.to_string(), text.clone()])
             }

@@ -237,6 +237,52 @@ pub fn validate(category: Category, text: &str, source: Option<&str>) -> Result<
     }
 }
 
+/// A text reduced to what makes it this text: Unicode NFKC, no whitespace, and Chinese and
+/// ASCII punctuation and quotation marks mapped to one form (a run of one mark counts once,
+/// so `——` is `-` and `……` is `...`). Two items whose texts normalise alike are duplicates.
+pub fn normalized(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(text.len());
+    let mut last = None;
+    for c in text.nfkc().filter(|c| !c.is_whitespace()).map(one_form) {
+        let mark = c.is_ascii_punctuation();
+        if mark && last == Some(c) {
+            continue;
+        }
+        last = mark.then_some(c);
+        out.push(c);
+    }
+    out
+}
+
+/// The one form of a punctuation or quotation mark that NFKC leaves apart from its ASCII twin.
+fn one_form(c: char) -> char {
+    match c {
+        '\'' | '`' | '‘' | '’' | '“' | '”' | '「' | '」' | '『' | '』' | '〝' | '〞' | '″' => {
+            '"'
+        }
+        '。' | '．' => '.',
+        '、' => ',',
+        '—' | '–' | '―' | '‐' | '‑' | '─' => '-',
+        '【' | '〔' | '〖' | '〘' => '[',
+        '】' | '〕' | '〗' | '〙' => ']',
+        '《' | '〈' => '<',
+        '》' | '〉' => '>',
+        '・' | '•' => '·',
+        other => other,
+    }
+}
+
+/// The first of `items` (other than the one numbered `except`) whose text is `text` once
+/// both are [`normalized`].
+pub fn duplicate_of<'a>(items: &'a [Item], text: &str, except: Option<u64>) -> Option<&'a Item> {
+    let wanted = normalized(text);
+    items
+        .iter()
+        .filter(|i| Some(i.id) != except)
+        .find(|i| normalized(&i.text) == wanted)
+}
+
 /// An item of the shipped library, as written in `reminders/*.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShippedItem {

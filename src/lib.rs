@@ -14,6 +14,7 @@
 //! - [`orglife`]: organisational life: the checklist, its periods, marks, the 记实通报;
 //! - [`report`]: the monthly 记实 report, its CSV and `.xlsx` workbooks;
 //! - [`tasks`]: 督办: tasks, their milestones (the "03715" rule), who is chased when;
+//! - [`sheet`]: the text library as a table: uploads read and checked (the dry run), `/export`;
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
@@ -50,6 +51,7 @@ pub mod orglife;
 pub mod replies;
 pub mod report;
 pub mod schedule;
+pub mod sheet;
 pub mod store;
 pub mod subscription;
 pub mod tasks;

@@ -3,6 +3,7 @@
 //! Whatever comes from users or the database is escaped here.
 
 pub mod orglife;
+pub mod sheet;
 pub mod tasks;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -50,6 +51,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Task => "交办督办事项；加编号查看，编号 撤销 可撤销",
         CommandName::Tasks => "未办结的督办事项",
         CommandName::Progress => "报告督办进展：编号 进展",
+        CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
     }
 }
 

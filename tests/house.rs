@@ -40,6 +40,7 @@ const CORE: &[&str] = &[
     "tasks",
     "notice",
     "festival",
+    "sheet",
 ];
 
 /// The shell: modules that do IO.

@@ -36,6 +36,26 @@ fn sent_with(h: &Harness, chat: i64, marker: &str) -> Vec<Sent> {
         .collect()
 }
 
+/// Pushes `text` from `from` in `chat` and waits for the bot's new message containing
+/// `marker` (card edits may come before or after it, so the first message sent is not
+/// necessarily the answer).
+async fn ask_for(
+    h: &Harness,
+    chat: &ChatSpec,
+    from: &UserSpec,
+    text: &str,
+    marker: &str,
+) -> String {
+    let before = sent_with(h, chat.id, marker).len();
+    h.fake.push_update(FakeApi::text_message(chat, from, text));
+    let arrived = poll_until(PATIENCE, || sent_with(h, chat.id, marker).len() > before).await;
+    assert!(arrived, "no {marker:?} after {text:?}:\n{}", h.stderr());
+    sent_with(h, chat.id, marker)[before]
+        .text
+        .clone()
+        .unwrap_or_default()
+}
+
 async fn wait_for(h: &Harness, chat: i64, marker: &str) -> Sent {
     let arrived = poll_until(Duration::from_secs(30), || {
         !sent_with(h, chat, marker).is_empty()
@@ -136,14 +156,9 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
     assert!(toast.contains("回复"), "{toast}");
     let prompt = wait_for(&h, g.id, "请直接回复本消息").await;
     let prompt_json = h.fake.message_json(g.id, prompt.message_id).unwrap();
-    let answer = h
-        .answer(FakeApi::reply_to(
-            &g,
-            &bob(),
-            "已完成初稿，正在征求意见",
-            &prompt_json,
-        ))
-        .await;
+    let reply = FakeApi::reply_to(&g, &bob(), "已完成初稿，正在征求意见", &prompt_json);
+    h.fake.push_update(reply);
+    let answer = wait_for(&h, g.id, "已记录进展").await;
     assert_eq!(
         answer.text.unwrap(),
         "已记录进展：【督办 #1】报送半年工作总结"
@@ -170,7 +185,14 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
     assert!(!text.contains("#1"), "{text}");
 
     // More progress on #1, by command.
-    let answer = h.say(&g, &bob(), "/progress 1 已报送分管领导审核").await;
+    let answer = ask_for(
+        &h,
+        &g,
+        &bob(),
+        "/progress 1 已报送分管领导审核",
+        "已记录进展",
+    )
+    .await;
     assert_eq!(answer, "已记录进展：【督办 #1】报送半年工作总结");
     // (The card's edit comes after the answer: wait for it before the next question.)
     let edited = poll_until(PATIENCE, || shown(&h, &card).contains("已报送分管领导审核")).await;
@@ -206,9 +228,12 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
         .tap(&alice(), &g, card.message_id, &button(&card, "已办结"))
         .await;
     assert_eq!(toast, "已记录：结果");
+    // (The card's edit follows the toast: wait for it before the next question.)
+    let edited = poll_until(PATIENCE, || shown(&h, &card).contains("状态：已办结")).await;
+    assert!(edited, "{}", shown(&h, &card));
     let board = h.say(&g, &member(), "/tasks").await;
     assert!(!board.contains("#1"), "{board}");
-    let answer = h.say(&g, &chair(), "/task 2 撤销").await;
+    let answer = ask_for(&h, &g, &chair(), "/task 2 撤销", "已撤销").await;
     assert_eq!(answer, "已撤销：【督办 #2】整改台账。");
     let toast = h
         .tap(&alice(), &g, second.message_id, &button(&second, "已行动"))

@@ -279,6 +279,34 @@ impl FakeApi {
         )
     }
 
+    /// A user's message with a document (`name`, `bytes`), which the bot can fetch with
+    /// `getFile` and the file download path.
+    pub fn document_message(
+        &self,
+        chat: &ChatSpec,
+        from: &UserSpec,
+        name: &str,
+        bytes: &[u8],
+    ) -> Value {
+        let mut st = self.shared.lock();
+        let id = format!("DOC{}", st.files.len() + 1);
+        st.files.insert(id.clone(), bytes.to_vec());
+        drop(st);
+        let mut m = spec::text_message_json(chat, from.to_json(), "");
+        m.remove("text");
+        m.remove("entities");
+        m.insert(
+            "document".into(),
+            serde_json::json!({
+                "file_id": id,
+                "file_unique_id": format!("u{id}"),
+                "file_name": name,
+                "file_size": bytes.len(),
+            }),
+        );
+        spec::update("message", m)
+    }
+
     /// A user's text message replying to `replied` (a message object, e.g. from
     /// [`FakeApi::message_json`], or an update built here).
     pub fn reply_to(chat: &ChatSpec, from: &UserSpec, text: &str, replied: &Value) -> Value {

@@ -130,11 +130,19 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut alive: watch::Re
 
 enum Route {
     Method(Method),
+    /// `/file/bot<token>/<path>`: a file's bytes.
+    File(String),
     Unknown(String),
 }
 
 /// `/bot<token>/<method>` (after any path prefix of the API URL). The token is not checked.
 fn route(path: &str) -> Route {
+    if let Some(i) = path.find("/file/bot") {
+        let rest = &path[i + "/file/bot".len()..];
+        if let Some((_, file)) = rest.split_once('/') {
+            return Route::File(file.to_string());
+        }
+    }
     let mut segments = path.rsplit('/');
     let method = segments.next().unwrap_or_default();
     let bot = segments.next().unwrap_or_default();
@@ -150,6 +158,16 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let route = route(req.uri().path());
+    if let Route::File(path) = &route {
+        // teloxide sends the file path as one segment: its `/` arrives as `%2F`.
+        let path = path.replace("%2F", "/").replace("%2f", "/");
+        let id = path.rsplit('/').next().unwrap_or_default();
+        let bytes = shared.lock().files.get(id).cloned();
+        return Ok(match bytes {
+            Some(bytes) => Response::new(Body::from(bytes)),
+            None => respond(&Reply::error(404, "Not Found")),
+        });
+    }
     let (params, uploads) = match read_params(req).await {
         Ok(p) => p,
         Err(e) => return Ok(respond(&Reply::error(400, format!("Bad Request: {e}")))),
@@ -162,6 +180,7 @@ async fn handle(
         Route::Method(Method::GetUpdates) => shared.get_updates(params).await,
         Route::Method(m) => shared.call(m, params, uploads),
         Route::Unknown(name) => shared.unknown(&name, &params),
+        Route::File(_) => unreachable!("answered above"),
     };
     if !outcome.delay.is_zero() {
         tokio::time::sleep(outcome.delay).await;

@@ -8,7 +8,9 @@ use teloxide::prelude::*;
 use teloxide::types::{Chat, Me};
 
 use super::subscriptions::{self, ChatInfo};
-use super::{App, library, lifecycle, orglife, outbox, reading, records, taps, tasks, with_store};
+use super::{
+    App, library, lifecycle, orglife, outbox, reading, records, taps, tasks, upload, with_store,
+};
 use crate::access::{self, Access, Asker, Refusal, Role};
 use crate::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
 use crate::replies;
@@ -30,6 +32,10 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> Result
         .filter(|u| msg.chat.is_private() && !u.is_bot)
     {
         orglife::note_private_chat(&app, user.id).await;
+    }
+    if let Some(reply) = upload::on_document(&bot, &app, &msg).await {
+        answer(&bot, &app, &msg, reply).await;
+        return Ok(());
     }
     let Some(text) = msg.text() else {
         return Ok(());
@@ -232,6 +238,7 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
             return tasks::progress(bot, app, msg, number, text).await;
         }
         Command::Tasks | Command::Progress { .. } => return replies::tasks::group_only(),
+        Command::Export => return upload::export(bot, app, msg).await,
         Command::Today => with_store(app, reading::today).await,
         Command::Study => with_store(app, reading::study).await,
         Command::Add { category, text } => {

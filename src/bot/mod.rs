@@ -7,6 +7,7 @@
 //! - [`taps`], [`records`]: check-in taps on the `✅ 已学习` button, `/checkin`, `/report`;
 //! - [`orglife`]: `/orglife`, `/done`, `/undone`, `/report orglife`, taps on item buttons;
 //! - [`tasks`]: 督办: `/task`, `/tasks`, `/progress`, progress replies, taps on task cards;
+//! - [`upload`]: the library uploaded as a file (dry run, confirmation) and `/export`;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
@@ -21,6 +22,7 @@ pub mod records;
 pub mod subscriptions;
 pub mod taps;
 pub mod tasks;
+pub mod upload;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -70,6 +72,8 @@ pub struct App {
     pub labels: taps::Labels,
     /// The 督办 cards whose edits are under way.
     pub cards: taps::Labels,
+    /// Uploaded files waiting for their confirmation.
+    pub uploads: upload::Uploads,
 }
 
 impl App {
@@ -101,6 +105,7 @@ impl App {
             engine,
             labels: taps::Labels::default(),
             cards: taps::Labels::default(),
+            uploads: upload::Uploads::default(),
         }
     }
 

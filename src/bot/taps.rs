@@ -71,6 +71,9 @@ async fn tap(bot: &Bot, app: &Arc<App>, q: &CallbackQuery) -> String {
     if let Some((number, stage)) = q.data.as_deref().and_then(tasks::parse_button) {
         return super::tasks::tap(bot, app, q, number, stage).await;
     }
+    if let Some((ok, number)) = q.data.as_deref().and_then(super::upload::parse_button) {
+        return super::upload::tap(bot, app, q, ok, number).await;
+    }
     let date = q.data.as_deref().and_then(checkin::parse_callback);
     let (Some(date), Some(message)) = (date, q.message.as_ref()) else {
         return replies::tap_invalid();

@@ -215,6 +215,41 @@ impl Store {
         Ok(item)
     }
 
+    /// Applies a confirmed upload: adds its new rows and changes the items of its updated
+    /// rows (text, source, dates), as bot admin `by`. Returns (added, changed).
+    pub fn apply_upload(
+        &self,
+        new: &[crate::sheet::Row],
+        updated: &[crate::sheet::Row],
+        by: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize)> {
+        for row in new {
+            let item = self.add_item(row.category, &row.text, row.source.as_deref(), by, now)?;
+            if !row.dates.is_empty() {
+                let mut item = item;
+                item.dates = row.dates.clone();
+                self.items.insert(item.id.to_be_bytes(), encode(&item))?;
+            }
+        }
+        let mut changed = 0;
+        for row in updated {
+            let Some(id) = row.id else { continue };
+            let Some(mut item) = self.item(id)? else {
+                continue;
+            };
+            item.text = row.text.clone();
+            item.source = row.source.clone();
+            item.dates = row.dates.clone();
+            item.edited_by = Some(by);
+            item.edited_at = Some(now);
+            self.items.insert(id.to_be_bytes(), encode(&item))?;
+            changed += 1;
+        }
+        self.flush()?;
+        Ok((new.len(), changed))
+    }
+
     /// Replaces an item's text (and source, when given).
     pub fn edit_item(
         &self,

@@ -33,6 +33,7 @@ pub(crate) enum Method {
     GetChatAdministrators,
     LeaveChat,
     DeleteMessage,
+    GetFile,
 }
 
 const METHODS: &[(&str, Method)] = &[
@@ -54,6 +55,7 @@ const METHODS: &[(&str, Method)] = &[
     ("getChatAdministrators", Method::GetChatAdministrators),
     ("leaveChat", Method::LeaveChat),
     ("deleteMessage", Method::DeleteMessage),
+    ("getFile", Method::GetFile),
 ];
 
 impl Method {
@@ -223,6 +225,8 @@ pub(crate) struct State {
     messages: HashMap<(i64, i32), Stored>,
     commands: Value,
     next_file: u64,
+    /// Files users sent (by file id), for `getFile` and the download path.
+    pub files: HashMap<String, Vec<u8>>,
 }
 
 impl State {
@@ -250,6 +254,7 @@ impl State {
             messages: HashMap::new(),
             commands: json!([]),
             next_file: 1,
+            files: HashMap::new(),
         }
     }
 
@@ -313,6 +318,22 @@ impl State {
                 json!(true)
             }),
             Method::DeleteMessage => self.delete_message(&params),
+            Method::GetFile => {
+                let id = params
+                    .get("file_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                match self.files.get(id) {
+                    Some(bytes) => Reply::Ok(json!({
+                        "file_id": id,
+                        "file_unique_id": format!("u{id}"),
+                        "file_size": bytes.len(),
+                        "file_path": format!("documents/{id}"),
+                    }))
+                    .into(),
+                    None => Reply::bad("Bad Request: invalid file_id").into(),
+                }
+            }
             Method::GetUpdates => Reply::bad("Bad Request: getUpdates is served elsewhere").into(),
         };
         outcome.delay += self.delay;

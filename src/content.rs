@@ -700,4 +700,68 @@ text = "节日期间不收受礼品礼金，不参加可能影响公正执行公
             assert!(l.items.iter().any(|i| i.category == c), "{c}: none");
         }
     }
+
+    fn item(id: u64, text: &str) -> Item {
+        Item {
+            id,
+            key: None,
+            category: Category::Discipline,
+            text: text.to_string(),
+            source: None,
+            dates: Vec::new(),
+            added_by: Some(1),
+            added_at: DateTime::UNIX_EPOCH,
+            edited_by: None,
+            edited_at: None,
+        }
+    }
+
+    #[test]
+    fn texts_that_normalise_alike_are_duplicates() {
+        let same = [
+            ("严守纪律，不越红线。", "严守纪律, 不越红线."),
+            ("严守纪律，不越红线。", " 严守 纪律，\n不越红线。 "),
+            ("严守纪律　不越红线", "严守纪律不越红线"),
+            ("他说：“要守纪律！”", "他说:\"要守纪律!\""),
+            ("他说：「要守纪律？」", "他说：‘要守纪律?’"),
+            ("（一）守纪律；讲规矩", "(一)守纪律;讲规矩"),
+            ("守纪律——讲规矩", "守纪律-讲规矩"),
+            ("守纪律、讲规矩……", "守纪律,讲规矩..."),
+            ("ＡＢＣ１２３", "ABC123"),
+        ];
+        for (a, b) in same {
+            assert_eq!(normalized(a), normalized(b), "{a:?} vs {b:?}");
+            let items = [item(1, "别的"), item(12, a)];
+            assert_eq!(
+                duplicate_of(&items, b, None).map(|i| i.id),
+                Some(12),
+                "{b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn texts_differing_in_one_character_are_not_duplicates() {
+        let different = [
+            ("严守纪律，不越红线。", "严守纪律，不碰红线。"),
+            ("严守纪律，不越红线。", "严守纪律，不越红线"),
+            ("守纪律讲规矩", "守纪律讲规距"),
+            ("ABC", "abc"),
+            ("第1条", "第2条"),
+        ];
+        for (a, b) in different {
+            assert_ne!(normalized(a), normalized(b), "{a:?} vs {b:?}");
+            assert!(duplicate_of(&[item(12, a)], b, None).is_none(), "{b:?}");
+        }
+    }
+
+    #[test]
+    fn an_item_is_not_a_duplicate_of_itself() {
+        let items = [item(3, "严守纪律，不越红线。"), item(4, "另一条")];
+        assert!(duplicate_of(&items, "严守纪律, 不越红线.", Some(3)).is_none());
+        assert_eq!(
+            duplicate_of(&items, "严守纪律, 不越红线.", Some(4)).map(|i| i.id),
+            Some(3)
+        );
+    }
 }

@@ -226,6 +226,14 @@ pub fn added(item: &Item) -> String {
     format!("已添加 #{}（{}）", item.id, item.category)
 }
 
+/// `/add` or `/edit` of a text that normalises to an existing item's.
+pub fn duplicate(existing: &Item) -> String {
+    format!(
+        "与 #{} 重复（{}），未保存。",
+        existing.id, existing.category
+    )
+}
+
 pub fn edited(item: &Item) -> String {
     format!(
         "已修改 #{}（{}）。当日已生成的内容不变，修改从下一期起生效。",

@@ -375,6 +375,51 @@ async fn add_as_a_reply_takes_the_replied_text() {
 }
 
 #[tokio::test]
+async fn near_identical_texts_are_refused_naming_the_item() {
+    let mut h = Harness::start().await;
+    let (chat, me) = (admin_chat(), admin());
+    let a = h
+        .say(&chat, &me, "/add 纪律 他说：“严守纪律，不越红线！”")
+        .await;
+    let first = id_in(&a);
+    let a = h.say(&chat, &me, "/add 作风 另一条：实干兴邦。").await;
+    let second = id_in(&a);
+    let count = {
+        h.stop().await;
+        let n = h.store().items().unwrap().len();
+        h.launch().await;
+        n
+    };
+
+    // Spaces, half-width punctuation and other quotation marks: the same text, in any category.
+    let a = h
+        .say(&chat, &me, "/add 廉政 他说: \"严守纪律, 不越红线!\"")
+        .await;
+    assert!(a.starts_with(&format!("与 #{first} 重复")), "{a}");
+    let a = h
+        .say(
+            &chat,
+            &me,
+            &format!("/edit {second} 他说：「严守 纪律，不越红线！」"),
+        )
+        .await;
+    assert!(a.starts_with(&format!("与 #{first} 重复")), "{a}");
+    // An item edited to its own text is not a duplicate of itself.
+    let a = h
+        .say(&chat, &me, &format!("/edit {second} 另一条: 实干兴邦."))
+        .await;
+    assert!(a.starts_with(&format!("已修改 #{second}")), "{a}");
+
+    h.stop().await;
+    let store = h.store();
+    assert_eq!(store.items().unwrap().len(), count, "nothing was added");
+    assert_eq!(
+        store.item(second).unwrap().unwrap().text,
+        "另一条: 实干兴邦."
+    );
+}
+
+#[tokio::test]
 async fn bad_content_commands_change_nothing() {
     let mut h = Harness::start().await;
     let (chat, me) = (admin_chat(), admin());

@@ -14,6 +14,9 @@ pub fn add(app: &App, by: i64, category: Category, text: &ItemText) -> store::Re
     if let Err(e) = content::validate(category, &text.text, text.source.as_deref()) {
         return Ok(replies::bad_text(&e));
     }
+    if let Some(existing) = content::duplicate_of(&app.store.items()?, &text.text, None) {
+        return Ok(replies::duplicate(existing));
+    }
     let item = app
         .store
         .add_item(category, &text.text, text.source.as_deref(), by, app.now())?;
@@ -58,6 +61,9 @@ pub fn edit(app: &App, by: i64, id: u64, text: &ItemText) -> store::Result<Strin
     let source = text.source.as_deref().or(item.source.as_deref());
     if let Err(e) = content::validate(item.category, &text.text, source) {
         return Ok(replies::bad_text(&e));
+    }
+    if let Some(existing) = content::duplicate_of(&app.store.items()?, &text.text, Some(id)) {
+        return Ok(replies::duplicate(existing));
     }
     match app
         .store

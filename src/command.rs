@@ -51,11 +51,12 @@ pub enum CommandName {
     Task,
     Tasks,
     Progress,
+    Notice,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 23] = [
+    pub const ALL: [CommandName; 24] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -79,6 +80,7 @@ impl CommandName {
         CommandName::Del,
         CommandName::PushNow,
         CommandName::Stats,
+        CommandName::Notice,
     ];
 
     /// The name as typed after the slash.
@@ -107,6 +109,7 @@ impl CommandName {
             CommandName::Task => "task",
             CommandName::Tasks => "tasks",
             CommandName::Progress => "progress",
+            CommandName::Notice => "notice",
         }
     }
 
@@ -141,7 +144,8 @@ impl CommandName {
             | CommandName::Edit
             | CommandName::Del
             | CommandName::PushNow
-            | CommandName::Stats => Audience::BotAdmin,
+            | CommandName::Stats
+            | CommandName::Notice => Audience::BotAdmin,
         }
     }
 }
@@ -242,6 +246,10 @@ pub enum Command {
         number: u32,
         text: String,
     },
+    /// `/notice <文本>`; `text: None`: take the text of the message this one replies to.
+    Notice {
+        text: Option<String>,
+    },
 }
 
 /// What is wrong with a command's arguments.
@@ -312,6 +320,7 @@ impl Command {
             Command::Task(_) => CommandName::Task,
             Command::Tasks => CommandName::Tasks,
             Command::Progress { .. } => CommandName::Progress,
+            Command::Notice { .. } => CommandName::Notice,
         }
     }
 
@@ -483,6 +492,9 @@ impl Command {
                 (item, _) => Command::Undone {
                     item: item.to_string(),
                 },
+            },
+            CommandName::Notice => Command::Notice {
+                text: (!args.is_empty()).then(|| args.to_string()),
             },
         })
     }
@@ -771,6 +783,17 @@ mod tests {
                     addressed: true,
                 }),
             ),
+            (
+                "/notice　明天上午<九点>\n在三楼开会 ",
+                Ok(Some(Command::Notice {
+                    text: Some("明天上午<九点>\n在三楼开会".into()),
+                })),
+            ),
+            ("/notice", Ok(Some(Command::Notice { text: None }))),
+            (
+                "/NOTICE@mingjing_bot",
+                Ok(Some(Command::Notice { text: None })),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(parse(text), want, "{text:?}");
@@ -865,6 +888,7 @@ mod tests {
             Command::Progress { number, text } => {
                 ("progress", vec![number.to_string(), text.clone()])
             }
+            Command::Notice { text } => ("notice", text.iter().cloned().collect()),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {

@@ -2,6 +2,7 @@
 //!
 //! Whatever comes from users or the database is escaped here.
 
+pub mod notice;
 pub mod orglife;
 pub mod tasks;
 
@@ -50,6 +51,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Task => "交办督办事项；加编号查看，编号 撤销 可撤销",
         CommandName::Tasks => "未办结的督办事项",
         CommandName::Progress => "报告督办进展：编号 进展",
+        CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
     }
 }
 
@@ -70,6 +72,7 @@ fn usage(name: CommandName) -> String {
         CommandName::Undone => " 项目",
         CommandName::Task => " [重大] 事项",
         CommandName::Progress => " 编号 进展",
+        CommandName::Notice => " 文本",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -548,6 +551,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
         Kind::OrgSummary => "组织生活通报",
         Kind::TaskReminder => "督办提醒",
         Kind::TaskOverdue => "逾期通知",
+        Kind::Notice => "通知",
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`taps`], [`records`]: check-in taps on the `✅ 已学习` button, `/checkin`, `/report`;
 //! - [`orglife`]: `/orglife`, `/done`, `/undone`, `/report orglife`, taps on item buttons;
 //! - [`tasks`]: 督办: `/task`, `/tasks`, `/progress`, progress replies, taps on task cards;
+//! - [`notice`]: `/notice` and the taps on its `发送` / `取消`;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
@@ -14,6 +15,7 @@
 pub mod handlers;
 pub mod library;
 pub mod lifecycle;
+pub mod notice;
 pub mod orglife;
 pub mod outbox;
 pub mod reading;

@@ -239,3 +239,30 @@ async fn a_notice_to_200_groups_killed_midway_reaches_every_group_after_restart(
     assert!(records.iter().all(|r| r.state == State::Sent));
     assert!(store.pushes().unwrap().is_empty(), "the notice is over");
 }
+
+#[tokio::test]
+async fn a_draft_kept_across_a_restart_expires_after_ten_minutes() {
+    let mut h = Harness::start_with(Setup {
+        subscriptions: groups(2),
+        ..Setup::default()
+    })
+    .await;
+    let preview = notice(&h, "/notice 过期的通知").await;
+    let send = buttons(&preview)[0].1.clone();
+    h.stop().await;
+    h.jump_to(h.now() + chrono::Duration::minutes(11));
+    h.launch().await;
+    let toast = h
+        .tap(&admin(), &admin_chat(), preview.message_id, &send)
+        .await;
+    assert!(toast.contains("超过 10 分钟"), "{toast}");
+    let cleared = poll_until(PATIENCE, || {
+        h.fake
+            .message_json(BOT_ADMIN, preview.message_id)
+            .is_some_and(|m| m["reply_markup"].is_null())
+    })
+    .await;
+    assert!(cleared, "the expired preview keeps its buttons");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(per_group(&h).is_empty(), "an expired notice was sent");
+}

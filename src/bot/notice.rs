@@ -80,7 +80,12 @@ pub async fn tap(
     .await;
     let (notice, count) = match decided {
         Ok(Ok(decided)) => decided,
-        Ok(Err(why)) => return texts::tap_refused(why),
+        Ok(Err(why)) => {
+            if why == notice::Refused::Expired {
+                remove_buttons(bot, app, q).await;
+            }
+            return texts::tap_refused(why);
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot decide on a notice");
             return replies::tap_failed();
@@ -105,4 +110,17 @@ pub async fn tap(
         }
     }
     toast
+}
+
+/// Takes the buttons off an expired draft's preview.
+async fn remove_buttons(bot: &Bot, app: &App, q: &CallbackQuery) {
+    let Some(message) = q.regular_message() else {
+        return;
+    };
+    if let Err(e) = bot
+        .edit_message_reply_markup(message.chat.id, message.id)
+        .await
+    {
+        tracing::warn!(error = %describe(&e, &app.config.token), "cannot take the buttons off a notice");
+    }
 }

@@ -52,11 +52,12 @@ pub enum CommandName {
     Tasks,
     Progress,
     Export,
+    Notice,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 24] = [
+    pub const ALL: [CommandName; 25] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -81,6 +82,7 @@ impl CommandName {
         CommandName::Export,
         CommandName::PushNow,
         CommandName::Stats,
+        CommandName::Notice,
     ];
 
     /// The name as typed after the slash.
@@ -110,6 +112,7 @@ impl CommandName {
             CommandName::Tasks => "tasks",
             CommandName::Progress => "progress",
             CommandName::Export => "export",
+            CommandName::Notice => "notice",
         }
     }
 
@@ -145,7 +148,8 @@ impl CommandName {
             | CommandName::Del
             | CommandName::PushNow
             | CommandName::Stats
-            | CommandName::Export => Audience::BotAdmin,
+            | CommandName::Export
+            | CommandName::Notice => Audience::BotAdmin,
         }
     }
 }
@@ -248,6 +252,10 @@ pub enum Command {
     },
     /// `/export`: the library as `.xlsx`.
     Export,
+    /// `/notice <文本>`; `text: None`: take the text of the message this one replies to.
+    Notice {
+        text: Option<String>,
+    },
 }
 
 /// What is wrong with a command's arguments.
@@ -319,6 +327,7 @@ impl Command {
             Command::Tasks => CommandName::Tasks,
             Command::Progress { .. } => CommandName::Progress,
             Command::Export => CommandName::Export,
+            Command::Notice { .. } => CommandName::Notice,
         }
     }
 
@@ -491,6 +500,9 @@ impl Command {
                 (item, _) => Command::Undone {
                     item: item.to_string(),
                 },
+            },
+            CommandName::Notice => Command::Notice {
+                text: (!args.is_empty()).then(|| args.to_string()),
             },
         })
     }
@@ -779,6 +791,17 @@ mod tests {
                     addressed: true,
                 }),
             ),
+            (
+                "/notice　明天上午<九点>\n在三楼开会 ",
+                Ok(Some(Command::Notice {
+                    text: Some("明天上午<九点>\n在三楼开会".into()),
+                })),
+            ),
+            ("/notice", Ok(Some(Command::Notice { text: None }))),
+            (
+                "/NOTICE@mingjing_bot",
+                Ok(Some(Command::Notice { text: None })),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(parse(text), want, "{text:?}");
@@ -874,6 +897,7 @@ mod tests {
             Command::Progress { number, text } => {
                 ("progress", vec![number.to_string(), text.clone()])
             }
+            Command::Notice { text } => ("notice", text.iter().cloned().collect()),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {

@@ -92,23 +92,30 @@ pub enum Kind {
     /// key is the task, the stage and the group (`3/progress/-100123`), filed under the
     /// day the miss is noticed.
     TaskOverdue,
+    /// 【通知】: a bot admin's notice to every active subscription; its key is the
+    /// notice's id ([`crate::notice::Notice`]), filed under the day it was confirmed.
+    Notice,
 }
 
 impl Kind {
     /// Every kind, in the order the engine plans them: a group's morning message first.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Edition,
         Kind::MonthStart,
         Kind::MonthEnd,
         Kind::OrgSummary,
         Kind::TaskReminder,
         Kind::TaskOverdue,
+        Kind::Notice,
     ];
 
     /// The key of this kind's delivery due on `date`: what one address gets at most once.
+    /// (A notice's key is its id, not a function of the date.)
     pub fn key_on(self, date: NaiveDate) -> String {
         match self {
-            Kind::Edition | Kind::TaskReminder | Kind::TaskOverdue => date.to_string(),
+            Kind::Edition | Kind::TaskReminder | Kind::TaskOverdue | Kind::Notice => {
+                date.to_string()
+            }
             Kind::MonthStart | Kind::MonthEnd => date.format("%Y-%m").to_string(),
             Kind::OrgSummary => date
                 .with_day(1)
@@ -127,6 +134,7 @@ impl Kind {
             Kind::OrgSummary => "org_summary",
             Kind::TaskReminder => "task_reminder",
             Kind::TaskOverdue => "task_overdue",
+            Kind::Notice => "notice",
         }
     }
 
@@ -303,14 +311,61 @@ impl TryFrom<Written> for Delivery {
     }
 }
 
-/// A `/pushnow` under way, kept until every chat it serves has been handled, so that a
-/// restart finishes it: its deliveries are marked pending a part at a time, not all at once.
+/// A push to every active subscription under way (`/pushnow`, or a notice), kept until
+/// every chat it serves has been handled, so that a restart finishes it: its deliveries
+/// are marked pending a part at a time, not all at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRequest {
     pub date: NaiveDate,
     /// When it was asked for: a record written since then was written by this push.
     pub at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
+    /// What is pushed (requests written before notices are the morning edition).
+    #[serde(default)]
+    pub kind: Kind,
+    /// The deliveries' key when it is not the kind's key of the date (a notice's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl PushRequest {
+    /// `/pushnow`: the morning edition of `date`.
+    pub fn edition(date: NaiveDate, at: DateTime<Utc>, deadline: DateTime<Utc>) -> PushRequest {
+        PushRequest {
+            date,
+            at,
+            deadline,
+            kind: Kind::Edition,
+            key: None,
+        }
+    }
+
+    /// The notice `id`, confirmed at `at` on `date`.
+    pub fn notice(
+        id: &str,
+        date: NaiveDate,
+        at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    ) -> PushRequest {
+        PushRequest {
+            date,
+            at,
+            deadline,
+            kind: Kind::Notice,
+            key: Some(id.to_string()),
+        }
+    }
+
+    /// The slot of its delivery to `to`.
+    pub fn slot(&self, to: Address) -> Slot {
+        Slot {
+            key: self
+                .key
+                .clone()
+                .unwrap_or_else(|| self.kind.key_on(self.date)),
+            ..Slot::new(self.kind, self.date, to)
+        }
+    }
 }
 
 /// Today's figures for `/stats`.
@@ -355,7 +410,8 @@ mod tests {
             | Kind::MonthEnd
             | Kind::OrgSummary
             | Kind::TaskReminder
-            | Kind::TaskOverdue => Kind::ALL.contains(&k),
+            | Kind::TaskOverdue
+            | Kind::Notice => Kind::ALL.contains(&k),
         };
         assert!(Kind::ALL.into_iter().all(listed));
         for k in [
@@ -365,6 +421,7 @@ mod tests {
             Kind::OrgSummary,
             Kind::TaskReminder,
             Kind::TaskOverdue,
+            Kind::Notice,
         ] {
             assert!(listed(k), "{k:?} is not in Kind::ALL");
         }
@@ -387,5 +444,28 @@ mod tests {
         assert_eq!(Slot::edition(d, Address::telegram(-5)).group(), Some(-5));
         let summary = Slot::new(Kind::OrgSummary, d, Address::telegram(42));
         assert_eq!((summary.key.as_str(), summary.group()), ("2026-05", None));
+    }
+
+    #[test]
+    fn a_push_request_of_an_older_version_is_the_morning_edition() {
+        let old = r#"{"date":"2026-12-01","at":"2026-12-01T02:00:00Z","deadline":"2026-12-01T04:00:00Z"}"#;
+        let request: PushRequest = serde_json::from_str(old).unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(
+            request,
+            PushRequest::edition(d, request.at, request.deadline)
+        );
+        let to = Address::telegram(-5);
+        assert_eq!(request.slot(to), Slot::edition(d, to));
+        // A notice's request reads back as written, and its deliveries carry its id.
+        let notice = PushRequest::notice("n1765072800000", d, request.at, request.deadline);
+        let json = serde_json::to_string(&notice).unwrap();
+        assert_eq!(serde_json::from_str::<PushRequest>(&json).unwrap(), notice);
+        let slot = notice.slot(to);
+        assert_eq!(
+            (slot.kind, slot.key.as_str(), slot.date),
+            (Kind::Notice, "n1765072800000", d)
+        );
+        assert_eq!(slot.group(), Some(-5));
     }
 }

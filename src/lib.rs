@@ -15,6 +15,7 @@
 //! - [`report`]: the monthly 记实 report, its CSV and `.xlsx` workbooks;
 //! - [`tasks`]: 督办: tasks, their milestones (the "03715" rule), who is chased when;
 //! - [`sheet`]: the text library as a table: uploads read and checked (the dry run), `/export`;
+//! - [`notice`]: a bot admin's 【通知】: the draft, who may confirm it and until when;
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
@@ -47,6 +48,7 @@ pub mod edition;
 pub mod logging;
 pub mod memory;
 pub mod message;
+pub mod notice;
 pub mod orglife;
 pub mod replies;
 pub mod report;

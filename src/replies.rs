@@ -2,6 +2,7 @@
 //!
 //! Whatever comes from users or the database is escaped here.
 
+pub mod notice;
 pub mod orglife;
 pub mod sheet;
 pub mod tasks;
@@ -52,6 +53,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Tasks => "未办结的督办事项",
         CommandName::Progress => "报告督办进展：编号 进展",
         CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
+        CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
     }
 }
 
@@ -72,6 +74,7 @@ fn usage(name: CommandName) -> String {
         CommandName::Undone => " 项目",
         CommandName::Task => " [重大] 事项",
         CommandName::Progress => " 编号 进展",
+        CommandName::Notice => " 文本",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -558,6 +561,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
         Kind::OrgSummary => "组织生活通报",
         Kind::TaskReminder => "督办提醒",
         Kind::TaskOverdue => "逾期通知",
+        Kind::Notice => "通知",
     }
 }
 

@@ -60,7 +60,8 @@ pub fn takes(kind: Kind, sub: &Subscription, config: &Config) -> bool {
         Kind::MonthStart | Kind::MonthEnd => {
             sub.active && sub.orglife.is_some() && config.orglife.enabled
         }
-        Kind::OrgSummary | Kind::TaskOverdue => false,
+        // A notice goes out when a bot admin confirms it, not by a rule.
+        Kind::OrgSummary | Kind::TaskOverdue | Kind::Notice => false,
         Kind::TaskReminder => sub.active && sub.tasks && config.tasks.enabled,
     }
 }
@@ -87,6 +88,7 @@ pub fn due_of(
             orglife::is_month_end(calendar, days, date, config.orglife.month_end_days)
         }
         Kind::OrgSummary => orglife::summary_due_on(calendar, date).is_some(),
+        Kind::Notice => false,
     };
     due.then(|| due_instant(date, time, config.timezone))
 }

@@ -9,7 +9,8 @@ use teloxide::types::{Chat, Me};
 
 use super::subscriptions::{self, ChatInfo};
 use super::{
-    App, library, lifecycle, orglife, outbox, reading, records, taps, tasks, upload, with_store,
+    App, library, lifecycle, notice, orglife, outbox, reading, records, taps, tasks, upload,
+    with_store,
 };
 use crate::access::{self, Access, Asker, Refusal, Role};
 use crate::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
@@ -269,6 +270,7 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
             })
             .await
         }
+        Command::Notice { text } => return notice::notice(bot, app, msg, text).await,
     };
     done.unwrap_or_else(|e| {
         tracing::error!(chat_id, error = %e, "a command failed");

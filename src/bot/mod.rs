@@ -8,6 +8,7 @@
 //! - [`orglife`]: `/orglife`, `/done`, `/undone`, `/report orglife`, taps on item buttons;
 //! - [`tasks`]: 督办: `/task`, `/tasks`, `/progress`, progress replies, taps on task cards;
 //! - [`upload`]: the library uploaded as a file (dry run, confirmation) and `/export`;
+//! - [`notice`]: `/notice` and the taps on its `发送` / `取消`;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
@@ -15,6 +16,7 @@
 pub mod handlers;
 pub mod library;
 pub mod lifecycle;
+pub mod notice;
 pub mod orglife;
 pub mod outbox;
 pub mod reading;

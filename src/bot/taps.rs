@@ -14,6 +14,7 @@ use teloxide::{ApiError, RequestError};
 
 use super::{App, with_store};
 use crate::checkin::{self, EDIT_INTERVAL, Edited, Label, Step, Window};
+use crate::notice;
 use crate::orglife;
 use crate::replies;
 use crate::tasks;
@@ -73,6 +74,9 @@ async fn tap(bot: &Bot, app: &Arc<App>, q: &CallbackQuery) -> String {
     }
     if let Some((ok, number)) = q.data.as_deref().and_then(super::upload::parse_button) {
         return super::upload::tap(bot, app, q, ok, number).await;
+    }
+    if let Some((decision, id)) = q.data.as_deref().and_then(notice::parse_button) {
+        return super::notice::tap(bot, app, q, decision, id.to_string()).await;
     }
     let date = q.data.as_deref().and_then(checkin::parse_callback);
     let (Some(date), Some(message)) = (date, q.message.as_ref()) else {

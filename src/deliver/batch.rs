@@ -53,6 +53,8 @@ pub(super) enum Todo {
 enum Source {
     Due,
     Push,
+    /// A push of a kind made once per address whatever became of it (a notice).
+    Once,
     Pending,
 }
 
@@ -60,9 +62,11 @@ impl Source {
     /// Whether a chat whose log record is `logged` (if any) still wants the delivery.
     fn wants(self, logged: Option<&Delivery>) -> bool {
         match (self, logged) {
-            (Source::Due | Source::Push, None) => true,
+            (Source::Due | Source::Push | Source::Once, None) => true,
             // Sent, given up or missed since its due time was planned: left alone.
             (Source::Due, Some(_)) => false,
+            // Marked by a run that died: sent again only if still pending.
+            (Source::Once, Some(r)) => r.state == State::Pending,
             // `/pushnow` serves missed and failed chats too, not sent ones.
             (Source::Push, Some(r)) => r.state != State::Sent,
             (Source::Pending, Some(r)) => r.state == State::Pending,
@@ -75,6 +79,7 @@ impl Todo {
     fn source(&self) -> Source {
         match self {
             Todo::Due(_) => Source::Due,
+            Todo::Push { request, .. } if request.kind != Kind::Edition => Source::Once,
             Todo::Push { .. } => Source::Push,
             Todo::Pending(_) => Source::Pending,
         }
@@ -113,7 +118,10 @@ impl Todo {
             Todo::Push { request, chats } => chats
                 .by_ref()
                 .take(n)
-                .map(|chat_id| Delivery::pending(slot(chat_id), request.at, request.deadline, now))
+                .map(|chat_id| {
+                    let slot = request.slot(Address::telegram(chat_id));
+                    Delivery::pending(slot, request.at, request.deadline, now)
+                })
                 .collect(),
             Todo::Pending(records) => records.by_ref().take(n).collect(),
         }

@@ -42,9 +42,11 @@ impl<S: Sender> Engine<S> {
                 }
                 Ok(Prepared::Body(edition.html.into(), None))
             }
-            Kind::MonthStart | Kind::MonthEnd | Kind::TaskReminder | Kind::TaskOverdue => {
-                Ok(Prepared::Body("".into(), None))
-            }
+            Kind::MonthStart
+            | Kind::MonthEnd
+            | Kind::TaskReminder
+            | Kind::TaskOverdue
+            | Kind::Notice => Ok(Prepared::Body("".into(), None)),
             Kind::OrgSummary => {
                 let month = Month::parse(&kind.key_on(date)).unwrap_or(Month::of(date));
                 let items = &self.inner.config.orglife.items;
@@ -115,6 +117,7 @@ impl<S: Sender> Engine<S> {
             Kind::MonthStart | Kind::MonthEnd => self.orglife_message(record),
             Kind::OrgSummary => (job.batch.body.to_string(), Buttons::new()),
             Kind::TaskReminder | Kind::TaskOverdue => (self.task_message(record), Buttons::new()),
+            Kind::Notice => (self.notice_message(record), Buttons::new()),
         };
         Outgoing {
             to: record.to,

@@ -14,6 +14,7 @@ mod flight;
 mod flusher;
 mod kinds;
 pub mod limiter;
+mod notice;
 mod plan;
 pub mod port;
 mod send;
@@ -355,7 +356,7 @@ impl<S: Sender> Engine<S> {
     }
 
     /// Re-queues the deliveries a previous run left pending, or records them missed, and
-    /// takes up the `/pushnow` requests it did not finish.
+    /// takes up the pushes (`/pushnow`, notices) it did not finish.
     fn resume(&self) -> Result<()> {
         self.refresh_plan()?;
         let now = self.now();
@@ -397,11 +398,12 @@ impl<S: Sender> Engine<S> {
                 self.inner.store.remove_push(&request)?;
                 continue;
             }
-            tracing::info!(date = %request.date, "resuming an interrupted /pushnow");
+            let (kind, date) = (request.kind, request.date);
+            tracing::info!(kind = kind.as_str(), %date, "resuming an interrupted push");
             let chats = self.active_chats();
             self.start(
-                Kind::Edition,
-                request.date,
+                kind,
+                date,
                 Todo::Push {
                     request,
                     chats: chats.into_iter(),
@@ -439,11 +441,7 @@ impl<S: Sender> Engine<S> {
         if chats.is_empty() {
             return Ok(report);
         }
-        let request = PushRequest {
-            date: today,
-            at: now,
-            deadline: now + self.catch_up(),
-        };
+        let request = PushRequest::edition(today, now, now + self.catch_up());
         let todo = Todo::Push {
             request,
             chats: chats.into_iter(),

@@ -36,6 +36,12 @@ impl<S: Sender> Engine<S> {
         let to = job.record.to;
         let out = self.outgoing(&job);
         self.first_attempt(&mut job);
+        if out.html.is_empty() && out.attachment.is_none() {
+            // Telegram would refuse it; the kind has logged why.
+            let reason = "nothing to send".to_string();
+            self.finish(job, State::Failed, Some(reason)).await;
+            return;
+        }
         job.record.attempts += 1;
         let sent_at = Instant::now();
         let outcome = self.inner.sender.send(&out).await;

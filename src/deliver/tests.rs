@@ -576,11 +576,7 @@ async fn an_interrupted_pushnow_is_finished_after_restart() {
     let store = engine.inner.store.clone();
     // A previous run recorded the push, marked and sent some chats, marked some more, and
     // died before it marked the rest.
-    let request = PushRequest {
-        date: day(),
-        at: at(7, 20, 0),
-        deadline: at(9, 20, 0),
-    };
+    let request = PushRequest::edition(day(), at(7, 20, 0), at(9, 20, 0));
     store.put_push(&request).unwrap();
     let record = |chat_id: i64, state| Delivery {
         state,
@@ -625,11 +621,7 @@ async fn a_pushnow_past_its_deadline_is_dropped_at_start() {
     let (_dir, engine, sender) = large(10, at(11, 0, 0));
     let store = engine.inner.store.clone();
     store
-        .put_push(&PushRequest {
-            date: day(),
-            at: at(7, 20, 0),
-            deadline: at(9, 20, 0),
-        })
+        .put_push(&PushRequest::edition(day(), at(7, 20, 0), at(9, 20, 0)))
         .unwrap();
     engine.resume().unwrap();
     assert!(store.pushes().unwrap().is_empty());
@@ -704,4 +696,149 @@ async fn the_alarm_fires_once_at_a_due_time_on_a_daylight_saving_day() {
         (0..=1000).contains(&late),
         "sent {late} ms after its due time"
     );
+}
+
+/// A notice by bot admin 42, drafted at `now` and stored.
+fn drafted(store: &Store, text: &str, now: DateTime<Utc>) -> crate::notice::Notice {
+    let draft = crate::notice::Notice::draft(text, 42, now).unwrap();
+    store.add_notice(draft).unwrap()
+}
+
+/// The records of notice `id` on the test day, by chat.
+fn notice_records(store: &Store, id: &str) -> BTreeMap<i64, Delivery> {
+    store
+        .deliveries_on(day())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == Kind::Notice && r.key == id)
+        .map(|r| (r.to.id, r))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_confirmed_notice_goes_once_to_every_active_subscription() {
+    use crate::notice::{Decision, Refused};
+    let w = World::new(at(10, 0, 0));
+    for chat in [-1, -2, -3] {
+        w.subscribe(chat, None, at(7, 0, 0));
+    }
+    let gone = Subscription {
+        active: false,
+        ..group(-4, None, at(7, 0, 0))
+    };
+    w.store.put_subscription(&gone).unwrap();
+    assert_eq!(w.engine.audience().unwrap(), 3);
+    let notice = drafted(&w.store, "下午 3 点 <开会>", at(9, 59, 0));
+    let send = |n: &mut crate::notice::Notice| n.decide(Decision::Send, 42, at(10, 0, 0));
+    let (confirmed, count) = w.engine.send_notice(&notice.id, send).unwrap().unwrap();
+    assert_eq!((confirmed.id.as_str(), count), (notice.id.as_str(), 3));
+    w.settle().await;
+    let sent = w.script.sent.lock().unwrap().clone();
+    let mut to: Vec<i64> = sent.iter().map(|o| o.to.id).collect();
+    to.sort_unstable();
+    assert_eq!(to, [-3, -2, -1]);
+    for out in &sent {
+        assert_eq!(out.html, "<b>【通知】</b>\n下午 3 点 &lt;开会&gt;");
+        assert!(out.buttons.is_empty());
+    }
+    let records = notice_records(&w.store, &notice.id);
+    assert_eq!(records.len(), 3);
+    assert!(records.values().all(|r| r.state == State::Sent));
+    let stats = w.engine.stats().unwrap();
+    assert_eq!(stats.kinds[&Kind::Notice].sent, 3, "{stats:?}");
+    assert!(w.store.pushes().unwrap().is_empty(), "the push is over");
+    // A second 发送 is refused and sends nothing.
+    assert_eq!(
+        w.engine.send_notice(&notice.id, send).unwrap().map(|_| ()),
+        Err(Refused::Confirmed)
+    );
+    w.settle().await;
+    assert_eq!(w.script.sent.lock().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_notice_counts_as_pending_until_sent_and_each_chat_gets_it_once() {
+    use crate::notice::Decision;
+    let n = batch::PART * 2 + 500;
+    let (_dir, engine, sender) = large(n, at(10, 0, 0));
+    let store = engine.inner.store.clone();
+    let notice = drafted(&store, "通知", at(9, 59, 0));
+    let send = |x: &mut crate::notice::Notice| x.decide(Decision::Send, 42, at(10, 0, 0));
+    let (_, count) = engine.send_notice(&notice.id, send).unwrap().unwrap();
+    assert_eq!(count, n);
+    // Not marked yet or not sent yet, every chat counts as pending in /stats.
+    let stats = engine.stats().unwrap();
+    assert_eq!(stats.kinds[&Kind::Notice].pending, n, "{stats:?}");
+    tokio::spawn(engine.clone().dispatch());
+    until_idle(&engine).await;
+    let mut sent = sender.script.sent_to();
+    sent.sort_unstable();
+    sent.dedup();
+    assert_eq!((sent.len(), sender.script.sent_to().len()), (n, n));
+    assert_eq!(engine.stats().unwrap().kinds[&Kind::Notice].sent, n);
+    assert!(store.pushes().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_notice_is_finished_after_restart_and_nothing_sent_twice() {
+    use crate::notice::Decision;
+    let n = batch::PART * 2;
+    let (_dir, engine, sender) = large(n, at(10, 30, 0));
+    let store = engine.inner.store.clone();
+    // A previous run confirmed the notice (with its push, in one step), sent some chats,
+    // gave up on one, marked some more, and died before it marked the rest.
+    let notice = drafted(&store, "通知", at(10, 0, 0));
+    let request = PushRequest::notice(&notice.id, day(), at(10, 1, 0), at(12, 1, 0));
+    let send = |x: &mut crate::notice::Notice| x.decide(Decision::Send, 42, at(10, 1, 0));
+    store
+        .decide_notice(&notice.id, send, Some(&request))
+        .unwrap()
+        .unwrap();
+    let record = |chat_id: i64, state| Delivery {
+        state,
+        ..Delivery::pending(
+            request.slot(Address::telegram(chat_id)),
+            request.at,
+            request.deadline,
+            request.at,
+        )
+    };
+    let sent: Vec<Delivery> = (1..=300).map(|i| record(-i, State::Sent)).collect();
+    let pending: Vec<Delivery> = (302..=330).map(|i| record(-i, State::Pending)).collect();
+    store.put_deliveries(&sent).unwrap();
+    store
+        .put_deliveries(&[record(-301, State::Failed)])
+        .unwrap();
+    store.put_deliveries(&pending).unwrap();
+    tokio::spawn(engine.clone().dispatch());
+    engine.resume().unwrap();
+    until_idle(&engine).await;
+    let mut got = sender.script.sent_to();
+    got.sort_unstable();
+    let want: Vec<i64> = (302..=n as i64).rev().map(|i| -i).collect();
+    assert_eq!(
+        got, want,
+        "the chats not sent yet, each once; not the one given up"
+    );
+    let records = notice_records(&store, &notice.id);
+    assert_eq!(records.len(), n);
+    assert_eq!(
+        records.values().filter(|r| r.state == State::Sent).count(),
+        n - 1
+    );
+    assert!(store.pushes().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_notice_whose_text_is_gone_is_not_sent() {
+    let w = World::new(at(10, 0, 0));
+    w.subscribe(-1, None, at(7, 0, 0));
+    let request = PushRequest::notice("n1", day(), at(9, 0, 0), at(11, 0, 0));
+    w.store.put_push(&request).unwrap();
+    w.engine.resume().unwrap();
+    w.settle().await;
+    // (The bot admins are told of the failure.)
+    assert!(!w.script.sent_to().contains(&-1));
+    let records = notice_records(&w.store, "n1");
+    assert_eq!(records[&-1].state, State::Failed);
 }

@@ -28,6 +28,11 @@ impl<S: Sender> Engine<S> {
                 Ok(n) => tracing::info!(records = n, %before, "pruned old finished tasks"),
                 Err(e) => tracing::error!(error = %e, "pruning the tasks failed"),
             }
+            match self.inner.store.prune_notices(before) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(records = n, %before, "pruned old notices"),
+                Err(e) => tracing::error!(error = %e, "pruning the notices failed"),
+            }
             match self.inner.store.prune_marks(before) {
                 Ok(0) => {}
                 Ok(n) => {

@@ -22,7 +22,7 @@ use crate::message::{Address, Channel};
 const PENDING_INDEXED: &str = "pending-indexed";
 
 /// The storage key of a `/pushnow` request.
-fn push_key(push: &PushRequest) -> String {
+pub(super) fn push_key(push: &PushRequest) -> String {
     format!(
         "push:{}/{:020}",
         date_key(push.date),
@@ -79,6 +79,7 @@ fn key(slot: &Slot) -> Vec<u8> {
         Kind::OrgSummary => 4,
         Kind::TaskReminder => 5,
         Kind::TaskOverdue => 6,
+        Kind::Notice => 7,
     };
     let channel: u8 = match slot.to.channel {
         Channel::Telegram => 1,
@@ -524,11 +525,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let t = Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap();
-        let first = PushRequest {
-            date: d,
-            at: t,
-            deadline: t + chrono::Duration::hours(2),
-        };
+        let first = PushRequest::edition(d, t, t + chrono::Duration::hours(2));
         let second = PushRequest {
             at: t + chrono::Duration::minutes(5),
             ..first.clone()

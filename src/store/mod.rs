@@ -20,6 +20,7 @@ mod checkins;
 mod deliveries;
 mod document;
 mod import;
+mod notices;
 mod orglife;
 mod tasks;
 pub use document::Document;

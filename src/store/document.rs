@@ -9,6 +9,7 @@ use crate::checkin::{CheckIn, Member};
 use crate::content::Item;
 use crate::delivery::Delivery;
 use crate::edition::{Edition, Rotation};
+use crate::notice::Notice;
 use crate::orglife::Mark;
 use crate::subscription::Subscription;
 use crate::tasks::Task;
@@ -46,6 +47,9 @@ pub struct Document {
     pub admins: Vec<GroupAdmin>,
     /// 督办 tasks (format 3, optional: older exports have none). Each group's next number
     /// is restored as one past its highest.
+    /// One-off notices (their text is what their deliveries send).
+    #[serde(default, rename = "notice")]
+    pub notices: Vec<Notice>,
     #[serde(default, rename = "task")]
     pub tasks: Vec<Task>,
 }

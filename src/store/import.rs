@@ -11,7 +11,7 @@ use sled::transaction::{
 use super::document::{FORMAT, FORMATS_READ};
 use super::{
     Document, NEXT_ID, ROTATION, Result, Store, StoreError, chat_key, checkins, date_key, decode,
-    decode_id, deliveries, encode, orglife, tasks, tx_error,
+    decode_id, deliveries, encode, notices, orglife, tasks, tx_error,
 };
 use crate::content::Item;
 
@@ -35,6 +35,7 @@ impl Store {
             checkins: self.checkins()?,
             members: self.members()?,
             marks: self.marks()?,
+            notices: self.notices()?,
             private_chats: self.private_chats()?.into_iter().collect(),
             admins: self.group_admins()?,
             tasks: self.tasks()?,
@@ -140,6 +141,9 @@ impl Store {
                 let mut replaced = 0;
                 for m in &doc.members {
                     replaced += usize::from(checkins::put_member_in(members, m)?);
+                }
+                for n in &doc.notices {
+                    notices::put_notice_in(meta, n)?;
                 }
                 for m in &doc.marks {
                     orglife::put_mark_in(marks, m)?;

@@ -3,10 +3,12 @@
 //! request that sends them.
 
 use chrono::NaiveDate;
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
+};
 
 use super::deliveries::push_key;
-use super::{Result, Store, decode, encode, tx_error};
+use super::{Result, Store, StoreError, decode, encode, tx_error};
 use crate::delivery::PushRequest;
 use crate::notice::{Notice, Refused};
 
@@ -14,7 +16,25 @@ fn notice_key(id: &str) -> String {
     format!("notice:{id}")
 }
 
+/// Writes a notice inside a transaction (an import); one there is replaced.
+pub(super) fn put_notice_in(
+    meta: &TransactionalTree,
+    notice: &Notice,
+) -> ConflictableTransactionResult<(), StoreError> {
+    meta.insert(notice_key(&notice.id).as_bytes(), encode(notice))?;
+    Ok(())
+}
+
 impl Store {
+    /// Every notice, for an export.
+    pub fn notices(&self) -> Result<Vec<Notice>> {
+        self.meta
+            .scan_prefix(notice_key(""))
+            .values()
+            .map(|v| decode("meta", &v?))
+            .collect()
+    }
+
     /// Stores a new draft, flushed. Its id is made unique if another notice has it (two
     /// drafts in one millisecond); the draft as stored is returned.
     pub fn add_notice(&self, mut notice: Notice) -> Result<Notice> {
@@ -135,5 +155,20 @@ mod tests {
         assert_eq!(store.prune_notices(d).unwrap(), 0);
         assert_eq!(store.prune_notices(d.succ_opt().unwrap()).unwrap(), 2);
         assert!(store.notice(&first.id).unwrap().is_none());
+    }
+
+    #[test]
+    fn notices_survive_an_export_and_import() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store = Store::open(a.path()).unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 12, 7, 2, 0, 0).unwrap();
+        let n = store
+            .add_notice(Notice::draft("明天上午九点开会", 42, t).unwrap())
+            .unwrap();
+        let text = toml::to_string(&store.export().unwrap()).unwrap();
+        let other = Store::open(b.path()).unwrap();
+        other.import(&toml::from_str(&text).unwrap()).unwrap();
+        assert_eq!(other.notice(&n.id).unwrap(), Some(n));
+        assert_eq!(other.notices().unwrap().len(), 1);
     }
 }

@@ -9,6 +9,7 @@ use chrono::NaiveTime;
 use crate::calendar::{DayRule, parse_time};
 use crate::content::Category;
 use crate::orglife::marking::Done;
+use crate::overrides::{OverrideCommand, OverrideProblem};
 use crate::report::Month;
 use crate::tasks::{TaskCommand, TitleError};
 
@@ -51,11 +52,12 @@ pub enum CommandName {
     Task,
     Tasks,
     Progress,
+    Override,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 23] = [
+    pub const ALL: [CommandName; 24] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -79,6 +81,7 @@ impl CommandName {
         CommandName::Del,
         CommandName::PushNow,
         CommandName::Stats,
+        CommandName::Override,
     ];
 
     /// The name as typed after the slash.
@@ -107,6 +110,7 @@ impl CommandName {
             CommandName::Task => "task",
             CommandName::Tasks => "tasks",
             CommandName::Progress => "progress",
+            CommandName::Override => "override",
         }
     }
 
@@ -141,7 +145,8 @@ impl CommandName {
             | CommandName::Edit
             | CommandName::Del
             | CommandName::PushNow
-            | CommandName::Stats => Audience::BotAdmin,
+            | CommandName::Stats
+            | CommandName::Override => Audience::BotAdmin,
         }
     }
 }
@@ -242,6 +247,8 @@ pub enum Command {
         number: u32,
         text: String,
     },
+    /// `/override [日期 停发|附加 文本|替换 文本|取消]`.
+    Override(OverrideCommand),
 }
 
 /// What is wrong with a command's arguments.
@@ -262,6 +269,7 @@ pub enum Problem {
     MissingOrgItem,
     Title(TitleError),
     ProgressUsage,
+    Override(OverrideProblem),
 }
 
 /// A message that is a command of this bot but cannot be carried out as written.
@@ -312,6 +320,7 @@ impl Command {
             Command::Task(_) => CommandName::Task,
             Command::Tasks => CommandName::Tasks,
             Command::Progress { .. } => CommandName::Progress,
+            Command::Override(_) => CommandName::Override,
         }
     }
 
@@ -484,6 +493,9 @@ impl Command {
                     item: item.to_string(),
                 },
             },
+            CommandName::Override => {
+                Command::Override(OverrideCommand::parse(args).map_err(Problem::Override)?)
+            }
         })
     }
 }
@@ -865,6 +877,8 @@ mod tests {
             Command::Progress { number, text } => {
                 ("progress", vec![number.to_string(), text.clone()])
             }
+            // Not generated: its parsing is tested in `overrides`.
+            Command::Override(_) => ("override", vec![]),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {

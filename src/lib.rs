@@ -14,6 +14,7 @@
 //! - [`orglife`]: organisational life: the checklist, its periods, marks, the 记实通报;
 //! - [`report`]: the monthly 记实 report, its CSV and `.xlsx` workbooks;
 //! - [`tasks`]: 督办: tasks, their milestones (the "03715" rule), who is chased when;
+//! - [`overrides`]: one-day overrides of the morning message (停发, 附加, 替换);
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
@@ -47,6 +48,7 @@ pub mod logging;
 pub mod memory;
 pub mod message;
 pub mod orglife;
+pub mod overrides;
 pub mod replies;
 pub mod report;
 pub mod schedule;

@@ -3,6 +3,7 @@
 //! Whatever comes from users or the database is escaped here.
 
 pub mod orglife;
+pub mod overrides;
 pub mod tasks;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -50,6 +51,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Task => "交办督办事项；加编号查看，编号 撤销 可撤销",
         CommandName::Tasks => "未办结的督办事项",
         CommandName::Progress => "报告督办进展：编号 进展",
+        CommandName::Override => "某日停发、附加或替换晨间提醒",
     }
 }
 
@@ -70,6 +72,7 @@ fn usage(name: CommandName) -> String {
         CommandName::Undone => " 项目",
         CommandName::Task => " [重大] 事项",
         CommandName::Progress => " 编号 进展",
+        CommandName::Override => " [日期 停发|附加 文本|替换 文本|取消]",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -192,6 +195,7 @@ pub fn problem(command: CommandName, problem: &Problem) -> String {
         ),
         Problem::Title(e) => tasks::title_error(e),
         Problem::ProgressUsage => tasks::progress_usage(),
+        Problem::Override(p) => overrides::problem(p),
         Problem::MissingOrgItem if command == CommandName::Undone => orglife::undone_usage(),
         Problem::MissingOrgItem => {
             "用法：/done 项目 [日期] [主题]，例如 /done 主题党日 6-8 学习党的二十届四中全会精神。"
@@ -499,6 +503,9 @@ pub fn status(v: &StatusView) -> String {
 // ---- delivery ------------------------------------------------------------------------------
 
 pub fn pushed(r: &PushReport) -> String {
+    if r.skipped {
+        return "今日已安排停发（/override），不推送晨间提醒。".to_string();
+    }
     if r.empty {
         return "内容库暂无条目，无法推送。请先用 /add 添加内容。".to_string();
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{Chat, Me};
 
+use super::overrides;
 use super::subscriptions::{self, ChatInfo};
 use super::{App, library, lifecycle, orglife, outbox, reading, records, taps, tasks, with_store};
 use crate::access::{self, Access, Asker, Refusal, Role};
@@ -262,6 +263,7 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
             })
             .await
         }
+        Command::Override(c) => with_store(app, move |app| overrides::command(app, by, c)).await,
     };
     done.unwrap_or_else(|e| {
         tracing::error!(chat_id, error = %e, "a command failed");

@@ -16,6 +16,7 @@ pub mod library;
 pub mod lifecycle;
 pub mod orglife;
 pub mod outbox;
+pub mod overrides;
 pub mod reading;
 pub mod records;
 pub mod subscriptions;

@@ -10,6 +10,7 @@ use crate::content::Item;
 use crate::delivery::Delivery;
 use crate::edition::{Edition, Rotation};
 use crate::orglife::Mark;
+use crate::overrides::Override;
 use crate::subscription::Subscription;
 use crate::tasks::Task;
 
@@ -48,6 +49,9 @@ pub struct Document {
     /// is restored as one past its highest.
     #[serde(default, rename = "task")]
     pub tasks: Vec<Task>,
+    /// One-day overrides (format 3, optional).
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<Override>,
 }
 
 /// The export format written: 3 adds organisational-life marks, private chats and group

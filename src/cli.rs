@@ -18,6 +18,8 @@ use crate::clock::{self, Clock};
 use crate::config::{Config, Env};
 use crate::content::{self, Library};
 use crate::edition;
+use crate::overrides::Action;
+use crate::replies;
 use crate::schedule;
 use crate::store::{Document, Store};
 use crate::telegram;
@@ -250,22 +252,19 @@ fn preview(config: &Config, clock: &Clock, date: Option<NaiveDate>) -> anyhow::R
     let store = open_store(config, &library, clock)?;
     let today = schedule::local_date(clock.now(), config.timezone);
     let date = date.unwrap_or(today);
-    let edition = match store.stored_edition(date)? {
-        Some(e) => e,
-        None => {
-            let from = store
-                .last_edition_date()?
-                .map_or(today, |d| d.succ_opt().unwrap_or(d).max(today));
-            edition::forecast(
-                &store.items()?,
-                &store.rotation()?,
-                from,
-                date,
-                |d| calendar.is_delivery_day(config.days, d),
-                |d| schedule::study_on(config.study, &calendar, config.days, d),
-            )
-        }
-    };
+    let edition = store.forecast(
+        date,
+        today,
+        |d| calendar.is_delivery_day(config.days, d),
+        |d| schedule::study_on(config.study, &calendar, config.days, d),
+    )?;
+    if let Some(o) = store.override_on(date)?
+        && o.action == Action::Skip
+        && edition.is_empty()
+    {
+        println!("{}", replies::overrides::skipped_day(date));
+        return Ok(ExitCode::SUCCESS);
+    }
     if !calendar.is_delivery_day(config.days, date) {
         eprintln!(
             "note: {date} is not a delivery day ({}); this is what it would be",

@@ -9,6 +9,7 @@ use chrono::NaiveTime;
 use crate::calendar::{DayRule, parse_time};
 use crate::content::Category;
 use crate::orglife::marking::Done;
+use crate::overrides::{OverrideCommand, OverrideProblem};
 use crate::report::Month;
 use crate::tasks::{TaskCommand, TitleError};
 
@@ -53,11 +54,12 @@ pub enum CommandName {
     Progress,
     Export,
     Notice,
+    Override,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 25] = [
+    pub const ALL: [CommandName; 26] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -83,6 +85,7 @@ impl CommandName {
         CommandName::PushNow,
         CommandName::Stats,
         CommandName::Notice,
+        CommandName::Override,
     ];
 
     /// The name as typed after the slash.
@@ -113,6 +116,7 @@ impl CommandName {
             CommandName::Progress => "progress",
             CommandName::Export => "export",
             CommandName::Notice => "notice",
+            CommandName::Override => "override",
         }
     }
 
@@ -149,7 +153,8 @@ impl CommandName {
             | CommandName::PushNow
             | CommandName::Stats
             | CommandName::Export
-            | CommandName::Notice => Audience::BotAdmin,
+            | CommandName::Notice
+            | CommandName::Override => Audience::BotAdmin,
         }
     }
 }
@@ -256,6 +261,8 @@ pub enum Command {
     Notice {
         text: Option<String>,
     },
+    /// `/override [日期 停发|附加 文本|替换 文本|取消]`.
+    Override(OverrideCommand),
 }
 
 /// What is wrong with a command's arguments.
@@ -276,6 +283,7 @@ pub enum Problem {
     MissingOrgItem,
     Title(TitleError),
     ProgressUsage,
+    Override(OverrideProblem),
 }
 
 /// A message that is a command of this bot but cannot be carried out as written.
@@ -328,6 +336,7 @@ impl Command {
             Command::Progress { .. } => CommandName::Progress,
             Command::Export => CommandName::Export,
             Command::Notice { .. } => CommandName::Notice,
+            Command::Override(_) => CommandName::Override,
         }
     }
 
@@ -504,6 +513,9 @@ impl Command {
             CommandName::Notice => Command::Notice {
                 text: (!args.is_empty()).then(|| args.to_string()),
             },
+            CommandName::Override => {
+                Command::Override(OverrideCommand::parse(args).map_err(Problem::Override)?)
+            }
         })
     }
 }
@@ -898,6 +910,8 @@ mod tests {
                 ("progress", vec![number.to_string(), text.clone()])
             }
             Command::Notice { text } => ("notice", text.iter().cloned().collect()),
+            // Not generated: its parsing is tested in `overrides`.
+            Command::Override(_) => ("override", vec![]),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {

@@ -394,6 +394,8 @@ pub struct PushReport {
     pub in_progress: usize,
     /// True when there are no items, so nothing can be sent.
     pub empty: bool,
+    /// True when today is a 停发 day (an override): nothing is sent.
+    pub skipped: bool,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Category, Item};
+use crate::overrides::{Action, Override};
 
 /// Telegram's limit on a message, in UTF-16 code units after entity parsing.
 pub const MAX_MESSAGE_UTF16: usize = 4096;
@@ -51,20 +52,33 @@ pub struct Edition {
 }
 
 impl Edition {
-    /// An edition with no items is not sent.
+    /// An edition with nothing to read (no items and no override text, or 停发) is not sent.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.html.is_empty()
     }
 }
 
 /// Composes the edition of `date` from all stored items and the rotation state; returns the
-/// edition and the rotation state after it. `with_study` adds the 第一议题 line.
+/// edition and the rotation state after it. `with_study` adds the 第一议题 line. The day's
+/// override, if any: 停发 gives an empty edition and leaves the rotation as it was; 附加
+/// adds a `重要提示` section after the four reminders; 替换 puts its text in their place and
+/// leaves their categories' rotation as it was.
 pub fn compose(
     items: &[Item],
     rotation: &Rotation,
     date: NaiveDate,
     with_study: bool,
+    change: Option<&Override>,
 ) -> (Edition, Rotation) {
+    let action = change.map(|o| o.action);
+    if action == Some(Action::Skip) {
+        let edition = Edition {
+            date,
+            items: Vec::new(),
+            html: String::new(),
+        };
+        return (edition, rotation.clone());
+    }
     let mut rotation = rotation.clone();
     let mut pick = |category: Category| -> Option<&Item> {
         let pinned = items
@@ -75,11 +89,23 @@ pub fn compose(
     };
     let mut parts: Vec<Part> = Vec::new();
     let mut ids = Vec::new();
-    for category in Category::MIRROR {
+    let mirror = if action == Some(Action::Replace) {
+        Vec::new()
+    } else {
+        Category::MIRROR.to_vec()
+    };
+    for category in mirror {
         if let Some(item) = pick(category) {
             ids.push(item.id);
             parts.push(Part::of(item, format!("{}提醒", category.name()), false));
         }
+    }
+    if let Some(o) = change {
+        let label = match o.action {
+            Action::Append => NOTICE,
+            _ => "",
+        };
+        parts.push(Part::text(label, &o.text));
     }
     let study = with_study
         .then(|| Category::STUDY.into_iter().find_map(&mut pick))
@@ -89,7 +115,7 @@ pub fn compose(
         let quoted = item.category != Category::Law;
         parts.push(Part::of(item, "第一议题".into(), quoted));
     }
-    let html = if ids.is_empty() {
+    let html = if parts.is_empty() {
         String::new()
     } else {
         render("纪律明镜·天天照", &date_line(date), parts)
@@ -111,14 +137,17 @@ pub fn forecast(
     date: NaiveDate,
     delivers: impl Fn(NaiveDate) -> bool,
     with_study: impl Fn(NaiveDate) -> bool,
+    overrides: &[Override],
 ) -> Edition {
     let mut rotation = rotation.clone();
     for d in from.iter_days().take_while(|d| *d < date) {
         if delivers(d) {
-            rotation = compose(items, &rotation, d, with_study(d)).1;
+            let change = Override::on(overrides, d);
+            rotation = compose(items, &rotation, d, with_study(d), change).1;
         }
     }
-    compose(items, &rotation, date, with_study(date)).0
+    let change = Override::on(overrides, date);
+    compose(items, &rotation, date, with_study(date), change).0
 }
 
 /// The 逢会必学 card of `date`: one 习语, one 法规, one 经典, fixed per date and outside the
@@ -161,7 +190,10 @@ pub fn date_line(date: NaiveDate) -> String {
     )
 }
 
-/// One labelled line of a message.
+/// The label of a 附加 override's section.
+const NOTICE: &str = "重要提示";
+
+/// One labelled line of a message (an unlabelled one: a 替换 override's text).
 struct Part {
     label: String,
     text: String,
@@ -179,6 +211,15 @@ impl Part {
         }
     }
 
+    fn text(label: &str, text: &str) -> Part {
+        Part {
+            label: label.to_string(),
+            text: text.to_string(),
+            source: None,
+            quoted: false,
+        }
+    }
+
     /// The line as a member reads it.
     fn visible(&self) -> String {
         let text = if self.quoted {
@@ -188,12 +229,16 @@ impl Part {
         };
         match &self.source {
             Some(s) => format!("{}：{}——{}", self.label, text, s),
+            None if self.label.is_empty() => text,
             None => format!("{}：{}", self.label, text),
         }
     }
 
     fn html(&self) -> String {
         let visible = self.visible();
+        if self.label.is_empty() {
+            return escape(&visible);
+        }
         let rest = &visible[self.label.len()..];
         format!("<b>{}</b>{}", escape(&self.label), escape(rest))
     }
@@ -219,9 +264,10 @@ fn render(title: &str, date_line: &str, mut parts: Vec<Part>) -> String {
     }
     let mut out = String::new();
     out.push_str(&escape(&head));
-    let (mirror, study): (Vec<&Part>, Vec<&Part>) =
-        parts.iter().partition(|p| p.label != "第一议题");
-    for group in [mirror, study] {
+    let (study, rest): (Vec<&Part>, Vec<&Part>) = parts.iter().partition(|p| p.label == "第一议题");
+    let (notice, mirror): (Vec<&Part>, Vec<&Part>) =
+        rest.into_iter().partition(|p| p.label == NOTICE);
+    for group in [mirror, notice, study] {
         if group.is_empty() {
             continue;
         }
@@ -317,7 +363,7 @@ mod tests {
         let mut rot = Rotation::default();
         let mut seen: Vec<Vec<u64>> = Vec::new();
         for d in 1..=6 {
-            let (e, r) = compose(&items, &rot, day(d), true);
+            let (e, r) = compose(&items, &rot, day(d), true, None);
             rot = r;
             seen.push(e.items);
         }
@@ -332,12 +378,12 @@ mod tests {
     fn a_new_item_joins_the_current_cycle() {
         let mut items = library();
         let mut rot = Rotation::default();
-        let (_, r) = compose(&items, &rot, day(1), false);
+        let (_, r) = compose(&items, &rot, day(1), false, None);
         rot = r; // used political #1
         items.push(item(99, Category::Political, "新增"));
         let mut political = Vec::new();
         for d in 2..=5 {
-            let (e, r) = compose(&items, &rot, day(d), false);
+            let (e, r) = compose(&items, &rot, day(d), false, None);
             rot = r;
             political.push(e.items[0]);
         }
@@ -347,11 +393,11 @@ mod tests {
     #[test]
     fn a_deleted_item_does_not_stall_the_cycle() {
         let mut items = library();
-        let (_, rot) = compose(&items, &Rotation::default(), day(1), false);
+        let (_, rot) = compose(&items, &Rotation::default(), day(1), false, None);
         items.retain(|i| i.id != 2);
-        let (e, rot) = compose(&items, &rot, day(2), false);
+        let (e, rot) = compose(&items, &rot, day(2), false, None);
         assert_eq!(e.items[0], 3);
-        let (e, _) = compose(&items, &rot, day(3), false);
+        let (e, _) = compose(&items, &rot, day(3), false, None);
         assert_eq!(e.items[0], 1);
     }
 
@@ -362,7 +408,7 @@ mod tests {
         pinned.dates = vec![PinDate::parse("01-01").unwrap()];
         items.push(pinned);
         let new_year = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
-        let (e, rot) = compose(&items, &Rotation::default(), new_year, false);
+        let (e, rot) = compose(&items, &Rotation::default(), new_year, false, None);
         assert_eq!(e.items[3], 50);
         assert!(e.html.contains("元旦廉洁提醒"));
         // The pinned day did not advance integrity's rotation, and #50 never rotates.
@@ -374,6 +420,7 @@ mod tests {
                 &rot,
                 NaiveDate::from_ymd_opt(2027, 1, d).unwrap(),
                 false,
+                None,
             );
             rot = r;
             integrity.push(e.items[3]);
@@ -385,7 +432,7 @@ mod tests {
     fn renders_the_contract_layout_with_escaping() {
         let mut items = library();
         items[0].text = "<b>不</b> & 要".into();
-        let (e, _) = compose(&items, &Rotation::default(), day(1), true);
+        let (e, _) = compose(&items, &Rotation::default(), day(1), true, None);
         let expected = "【纪律明镜·天天照】\n2026年12月1日 星期二\n\n\
             <b>政治提醒</b>：&lt;b&gt;不&lt;/b&gt; &amp; 要\n\
             <b>纪律提醒</b>：纪律0\n\
@@ -402,17 +449,17 @@ mod tests {
             .into_iter()
             .filter(|i| i.category != Category::Conduct && i.category != Category::Quote)
             .collect();
-        let (e, _) = compose(&items, &Rotation::default(), day(1), true);
+        let (e, _) = compose(&items, &Rotation::default(), day(1), true, None);
         assert!(!e.html.contains("作风"));
         assert!(e.html.contains("第一议题</b>：法规0"), "{}", e.html);
         assert_eq!(e.items.len(), 4);
-        let (e, _) = compose(&[], &Rotation::default(), day(1), true);
+        let (e, _) = compose(&[], &Rotation::default(), day(1), true, None);
         assert!(e.is_empty() && e.html.is_empty());
     }
 
     #[test]
     fn study_off_leaves_the_line_out() {
-        let (e, _) = compose(&library(), &Rotation::default(), day(1), false);
+        let (e, _) = compose(&library(), &Rotation::default(), day(1), false, None);
         assert!(!e.html.contains("第一议题"));
         assert_eq!(e.items.len(), 4);
     }
@@ -424,7 +471,7 @@ mod tests {
             i.text = "😀&".repeat(250); // 500 characters, 750 UTF-16 units, escaped to more bytes
             i.source = Some("源".repeat(100));
         }
-        let (e, _) = compose(&items, &Rotation::default(), day(1), true);
+        let (e, _) = compose(&items, &Rotation::default(), day(1), true, None);
         let visible = plain(&e.html);
         assert!(
             utf16_len(&visible) <= MAX_MESSAGE_UTF16,
@@ -454,10 +501,18 @@ mod tests {
         let items = library();
         let rot = Rotation::default();
         // Days 1..=4: deliveries on 1 and 3 only, so day 4 is political #3.
-        let e = forecast(&items, &rot, day(1), day(4), |d| d.day() % 2 == 1, |_| true);
+        let e = forecast(
+            &items,
+            &rot,
+            day(1),
+            day(4),
+            |d| d.day() % 2 == 1,
+            |_| true,
+            &[],
+        );
         assert_eq!(e.items[0], 3);
         assert_eq!(
-            forecast(&items, &rot, day(4), day(4), |_| true, |_| false).items[0],
+            forecast(&items, &rot, day(4), day(4), |_| true, |_| false, &[]).items[0],
             1
         );
     }
@@ -472,5 +527,70 @@ mod tests {
             date_line(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()),
             "2026年11月29日 星期日"
         );
+    }
+
+    fn change(action: Action, text: &str) -> Override {
+        Override {
+            date: day(1),
+            action,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_skipped_day_has_no_message_and_leaves_the_rotation() {
+        let items = library();
+        let (_, rot) = compose(&items, &Rotation::default(), day(1), true, None);
+        let skip = change(Action::Skip, "");
+        let (e, after) = compose(&items, &rot, day(2), true, Some(&skip));
+        assert!(e.is_empty() && e.items.is_empty());
+        assert_eq!(after, rot);
+        // Forecast: the skipped day does not count.
+        let skip = Override {
+            date: day(2),
+            ..skip
+        };
+        let e = forecast(&items, &rot, day(2), day(3), |_| true, |_| true, &[skip]);
+        assert_eq!(e.items, vec![2, 5, 8, 11, 14]);
+    }
+
+    #[test]
+    fn an_appended_notice_follows_the_four_reminders_escaped() {
+        let items = library();
+        let notice = change(Action::Append, "今晚<b>停电</b> & 检修\n请注意");
+        let (e, rot) = compose(&items, &Rotation::default(), day(1), true, Some(&notice));
+        let expected = "【纪律明镜·天天照】\n2026年12月1日 星期二\n\n\
+            <b>政治提醒</b>：政治0\n\
+            <b>纪律提醒</b>：纪律0\n\
+            <b>作风提醒</b>：作风0\n\
+            <b>廉政提醒</b>：廉政0\n\n\
+            <b>重要提示</b>：今晚&lt;b&gt;停电&lt;/b&gt; &amp; 检修\n请注意\n\n\
+            <b>第一议题</b>：“习语0”——《出处》";
+        assert_eq!(e.html, expected);
+        assert_eq!(
+            rot,
+            compose(&items, &Rotation::default(), day(1), true, None).1
+        );
+    }
+
+    #[test]
+    fn a_replacement_keeps_the_study_line_and_the_mirror_rotation() {
+        let items = library();
+        let text = change(Action::Replace, "今日专题：<廉洁过节>");
+        let (e, rot) = compose(&items, &Rotation::default(), day(1), true, Some(&text));
+        let expected = "【纪律明镜·天天照】\n2026年12月1日 星期二\n\n\
+            今日专题：&lt;廉洁过节&gt;\n\n\
+            <b>第一议题</b>：“习语0”——《出处》";
+        assert_eq!(e.html, expected);
+        assert_eq!(e.items, vec![13]);
+        for c in Category::MIRROR {
+            assert!(rot.used.get(&c).is_none_or(|u| u.is_empty()), "{c}");
+        }
+        // The next day starts each mirror category where it was; the study line moves on.
+        let (next, _) = compose(&items, &rot, day(2), true, None);
+        assert_eq!(next.items, vec![1, 4, 7, 10, 14]);
+        // A replacement is sent even without any item.
+        let (e, _) = compose(&[], &Rotation::default(), day(1), true, Some(&text));
+        assert!(!e.is_empty() && e.items.is_empty());
     }
 }

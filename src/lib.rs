@@ -16,6 +16,7 @@
 //! - [`tasks`]: 督办: tasks, their milestones (the "03715" rule), who is chased when;
 //! - [`sheet`]: the text library as a table: uploads read and checked (the dry run), `/export`;
 //! - [`notice`]: a bot admin's 【通知】: the draft, who may confirm it and until when;
+//! - [`overrides`]: one-day overrides of the morning message (停发, 附加, 替换);
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
@@ -50,6 +51,7 @@ pub mod memory;
 pub mod message;
 pub mod notice;
 pub mod orglife;
+pub mod overrides;
 pub mod replies;
 pub mod report;
 pub mod schedule;

@@ -4,6 +4,7 @@
 
 pub mod notice;
 pub mod orglife;
+pub mod overrides;
 pub mod sheet;
 pub mod tasks;
 
@@ -54,6 +55,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Progress => "报告督办进展：编号 进展",
         CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
+        CommandName::Override => "某日停发、附加或替换晨间提醒",
     }
 }
 
@@ -75,6 +77,7 @@ fn usage(name: CommandName) -> String {
         CommandName::Task => " [重大] 事项",
         CommandName::Progress => " 编号 进展",
         CommandName::Notice => " 文本",
+        CommandName::Override => " [日期 停发|附加 文本|替换 文本|取消]",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -197,6 +200,7 @@ pub fn problem(command: CommandName, problem: &Problem) -> String {
         ),
         Problem::Title(e) => tasks::title_error(e),
         Problem::ProgressUsage => tasks::progress_usage(),
+        Problem::Override(p) => overrides::problem(p),
         Problem::MissingOrgItem if command == CommandName::Undone => orglife::undone_usage(),
         Problem::MissingOrgItem => {
             "用法：/done 项目 [日期] [主题]，例如 /done 主题党日 6-8 学习党的二十届四中全会精神。"
@@ -504,6 +508,9 @@ pub fn status(v: &StatusView) -> String {
 // ---- delivery ------------------------------------------------------------------------------
 
 pub fn pushed(r: &PushReport) -> String {
+    if r.skipped {
+        return "今日已安排停发（/override），不推送晨间提醒。".to_string();
+    }
     if r.empty {
         return "内容库暂无条目，无法推送。请先用 /add 添加内容。".to_string();
     }

@@ -38,6 +38,7 @@ const CORE: &[&str] = &[
     "access",
     "orglife",
     "tasks",
+    "overrides",
     "notice",
     "festival",
     "sheet",

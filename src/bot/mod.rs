@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod notice;
 pub mod orglife;
 pub mod outbox;
+pub mod overrides;
 pub mod reading;
 pub mod records;
 pub mod subscriptions;

@@ -2,6 +2,7 @@
 
 use super::App;
 use crate::edition;
+use crate::overrides::Action;
 use crate::replies;
 use crate::schedule;
 use crate::store;
@@ -12,7 +13,12 @@ pub fn today(app: &App) -> store::Result<String> {
     let config = &app.config;
     let with_study = schedule::study_on(config.study, &app.calendar, config.days, date);
     let edition = app.store.edition(date, with_study)?;
-    Ok(if edition.is_empty() {
+    let skipped = || -> store::Result<bool> {
+        Ok(app.store.override_on(date)?.map(|o| o.action) == Some(Action::Skip))
+    };
+    Ok(if edition.is_empty() && skipped()? {
+        replies::overrides::skipped_day(date)
+    } else if edition.is_empty() {
         replies::edition_empty()
     } else {
         edition.html

@@ -4,6 +4,7 @@
 //! kind. A new kind is a variant of [`crate::delivery::Kind`] (its name in the log and its
 //! key), its rule in [`crate::schedule`] (`takes`, `due_of`), and its arms here.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -14,6 +15,7 @@ use crate::checkin;
 use crate::delivery::{Delivery, Kind, Slot};
 use crate::message::{Address, Attachment, Buttons};
 use crate::orglife::{self, Mark};
+use crate::overrides::Action;
 use crate::replies;
 use crate::report::Month;
 use crate::schedule;
@@ -34,6 +36,10 @@ impl<S: Sender> Engine<S> {
             Kind::Edition => {
                 let c = &self.inner.config;
                 let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
+                // Not started on a 停发 day; a batch resumed or pushed then sends nothing.
+                if self.inner.store.override_on(date)?.map(|o| o.action) == Some(Action::Skip) {
+                    return Ok(Prepared::Nothing("停发"));
+                }
                 let edition = self.inner.store.edition(date, with_study)?;
                 if edition.is_empty() {
                     tracing::error!(%date, "the edition has no items: nothing sent");
@@ -68,6 +74,24 @@ impl<S: Sender> Engine<S> {
                 ))
             }
         }
+    }
+
+    /// Whether `date` is a 停发 day, remembered in `known` for the dates of one pass.
+    pub(super) fn skips(
+        &self,
+        known: &mut HashMap<NaiveDate, bool>,
+        date: NaiveDate,
+    ) -> Result<bool> {
+        if let Some(&skips) = known.get(&date) {
+            return Ok(skips);
+        }
+        let skips = self
+            .inner
+            .store
+            .override_on(date)?
+            .is_some_and(|o| o.action == Action::Skip);
+        known.insert(date, skips);
+        Ok(skips)
     }
 
     /// The deliveries a part of a batch makes of the chats due: the 月初提醒 and the 月末

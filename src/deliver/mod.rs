@@ -309,6 +309,9 @@ impl<S: Sender> Engine<S> {
         // Whether a date has any record at all: on a morning's first due time it has none,
         // and 100,000 lookups that find nothing are skipped.
         let mut logged: HashMap<NaiveDate, bool> = HashMap::new();
+        // 停发 days: their morning deliveries are not started (nothing recorded, nothing
+        // missed); the other kinds of the day go as usual.
+        let mut skipped: HashMap<NaiveDate, bool> = HashMap::new();
         for Due {
             at,
             kind,
@@ -316,6 +319,9 @@ impl<S: Sender> Engine<S> {
             chat_id,
         } in due
         {
+            if kind == Kind::Edition && self.skips(&mut skipped, date)? {
+                continue;
+            }
             let slot = Slot::new(kind, date, Address::telegram(chat_id));
             if self.is_active(&slot) {
                 continue;
@@ -425,6 +431,10 @@ impl<S: Sender> Engine<S> {
         let now = self.now();
         let today = self.today();
         let mut report = PushReport::default();
+        if self.skips(&mut HashMap::new(), today)? {
+            report.skipped = true;
+            return Ok(report);
+        }
         let mut chats = Vec::new();
         for chat_id in self.active_chats() {
             let slot = Slot::edition(today, Address::telegram(chat_id));

@@ -11,6 +11,7 @@ use crate::delivery::Delivery;
 use crate::edition::{Edition, Rotation};
 use crate::notice::Notice;
 use crate::orglife::Mark;
+use crate::overrides::Override;
 use crate::subscription::Subscription;
 use crate::tasks::Task;
 
@@ -52,6 +53,9 @@ pub struct Document {
     pub notices: Vec<Notice>,
     #[serde(default, rename = "task")]
     pub tasks: Vec<Task>,
+    /// One-day overrides (format 3, optional).
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<Override>,
 }
 
 /// The export format written: 3 adds organisational-life marks, private chats and group

@@ -11,7 +11,7 @@ use sled::transaction::{
 use super::document::{FORMAT, FORMATS_READ};
 use super::{
     Document, NEXT_ID, ROTATION, Result, Store, StoreError, chat_key, checkins, date_key, decode,
-    decode_id, deliveries, encode, notices, orglife, tasks, tx_error,
+    decode_id, deliveries, encode, notices, orglife, overrides, tasks, tx_error,
 };
 use crate::content::Item;
 
@@ -39,6 +39,7 @@ impl Store {
             private_chats: self.private_chats()?.into_iter().collect(),
             admins: self.group_admins()?,
             tasks: self.tasks()?,
+            overrides: self.overrides()?,
         })
     }
 
@@ -155,6 +156,7 @@ impl Store {
                     orglife::put_admin_in(people, admin)?;
                 }
                 tasks::put_tasks_in(task_tree, &doc.tasks)?;
+                overrides::put_overrides_in(meta, &doc.overrides)?;
                 Ok(replaced)
             },
         );

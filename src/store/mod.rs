@@ -22,6 +22,7 @@ mod document;
 mod import;
 mod notices;
 mod orglife;
+mod overrides;
 mod tasks;
 pub use document::Document;
 pub use orglife::GroupAdmin;
@@ -336,8 +337,9 @@ impl Store {
         }
     }
 
-    /// The edition of `date`: the stored one, or one composed now, stored with the rotation
-    /// state it leaves, and flushed. An edition with no items is returned but not stored.
+    /// The edition of `date`: the stored one, or one composed now (with the date's override),
+    /// stored with the rotation state it leaves, and flushed. An empty edition (no items, or
+    /// 停发) is returned but not stored.
     pub fn edition(&self, date: NaiveDate, with_study: bool) -> Result<Edition> {
         if let Some(e) = self.stored_edition(date)? {
             return Ok(e);
@@ -353,7 +355,14 @@ impl Store {
                     Some(v) => decode("meta", &v).map_err(ConflictableTransactionError::Abort)?,
                     None => Rotation::default(),
                 };
-                let (edition, rotation) = edition::compose(&items, &rotation, date, with_study);
+                let change = match meta.get(overrides::override_key(date))? {
+                    Some(v) => {
+                        Some(decode("meta", &v).map_err(ConflictableTransactionError::Abort)?)
+                    }
+                    None => None,
+                };
+                let (edition, rotation) =
+                    edition::compose(&items, &rotation, date, with_study, change.as_ref());
                 if !edition.is_empty() {
                     editions.insert(key.as_bytes(), encode(&edition))?;
                     meta.insert(ROTATION, encode(&rotation))?;

@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use common::{
-    BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, group_subscription, member, poll_until,
-    the_day_before, time,
+    BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, buttons, group_subscription, member,
+    poll_until, the_day_before, time,
 };
 use fakeapi::{FakeApi, Sent};
 use mingjing::delivery::{Kind, State};
@@ -35,21 +35,6 @@ async fn ask_admin(h: &Harness, update: Value) -> Sent {
 /// `/notice <text>` from the bot admin.
 async fn notice(h: &Harness, text: &str) -> Sent {
     ask_admin(h, FakeApi::text_message(&admin_chat(), &admin(), text)).await
-}
-
-/// The callback data of the buttons under a message, in order.
-fn buttons(sent: &Sent) -> Vec<(String, String)> {
-    let row = &sent.reply_markup.as_ref().expect("buttons")["inline_keyboard"][0];
-    row.as_array()
-        .expect("a row of buttons")
-        .iter()
-        .map(|b| {
-            (
-                b["text"].as_str().unwrap().to_string(),
-                b["callback_data"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// The messages (not edits) each group received.

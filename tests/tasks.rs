@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Harness, PATIENCE, Setup, chair, member, poll_until, shanghai};
+use common::{Harness, PATIENCE, Setup, button_data, chair, member, poll_until, shanghai};
 use fakeapi::{ChatSpec, FakeApi, Sent, UserSpec};
 use mingjing::subscription::Subscription;
 
@@ -65,19 +65,6 @@ async fn wait_for(h: &Harness, chat: i64, marker: &str) -> Sent {
     sent_with(h, chat, marker).remove(0)
 }
 
-/// The callback data of the card's buttons, by label.
-fn button(card: &Sent, label: &str) -> String {
-    card.reply_markup.as_ref().unwrap()["inline_keyboard"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["text"] == label)
-        .unwrap_or_else(|| panic!("no button {label}"))["callback_data"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// The card as the group sees it now (after edits).
 fn shown(h: &Harness, card: &Sent) -> String {
     let m = h.fake.message_json(card.chat_id, card.message_id).unwrap();
@@ -133,17 +120,22 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
         .await;
     assert!(second.text.as_deref().unwrap().contains("结果：6月16日前"));
     let toast = h
-        .tap(&bob(), &g, second.message_id, &button(&second, "已行动"))
+        .tap(
+            &bob(),
+            &g,
+            second.message_id,
+            &button_data(&second, "已行动"),
+        )
         .await;
     assert_eq!(toast, "已记录：行动");
 
     // Two members tap 已行动: the first is recorded, the second is told so.
     let toast = h
-        .tap(&alice(), &g, card.message_id, &button(&card, "已行动"))
+        .tap(&alice(), &g, card.message_id, &button_data(&card, "已行动"))
         .await;
     assert_eq!(toast, "已记录：行动");
     let toast = h
-        .tap(&bob(), &g, card.message_id, &button(&card, "已行动"))
+        .tap(&bob(), &g, card.message_id, &button_data(&card, "已行动"))
         .await;
     assert_eq!(toast, "已记录过");
     let edited = poll_until(PATIENCE, || shown(&h, &card).contains("✅ 李明")).await;
@@ -151,7 +143,7 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
 
     // 报进展 asks for the text; a reply to that prompt is the progress.
     let toast = h
-        .tap(&bob(), &g, card.message_id, &button(&card, "报进展"))
+        .tap(&bob(), &g, card.message_id, &button_data(&card, "报进展"))
         .await;
     assert!(toast.contains("回复"), "{toast}");
     let prompt = wait_for(&h, g.id, "请直接回复本消息").await;
@@ -225,7 +217,7 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
     assert!(two < one, "逾期 first: {board}");
     // 已办结 straight away finishes #1; it is no longer listed.
     let toast = h
-        .tap(&alice(), &g, card.message_id, &button(&card, "已办结"))
+        .tap(&alice(), &g, card.message_id, &button_data(&card, "已办结"))
         .await;
     assert_eq!(toast, "已记录：结果");
     // (The card's edit follows the toast: wait for it before the next question.)
@@ -236,7 +228,12 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
     let answer = ask_for(&h, &g, &chair(), "/task 2 撤销", "已撤销").await;
     assert_eq!(answer, "已撤销：【督办 #2】整改台账。");
     let toast = h
-        .tap(&alice(), &g, second.message_id, &button(&second, "已行动"))
+        .tap(
+            &alice(),
+            &g,
+            second.message_id,
+            &button_data(&second, "已行动"),
+        )
         .await;
     assert_eq!(toast, "该督办事项已撤销或办结");
     h.stop().await;

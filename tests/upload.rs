@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{BOT_ADMIN, Harness, PATIENCE, admin, admin_chat, poll_until, xlsx_sheet};
+use common::{
+    BOT_ADMIN, Harness, PATIENCE, admin, admin_chat, button_data, poll_until, xlsx_sheet,
+};
 use fakeapi::{FakeApi, Sent, UserSpec};
 
 /// The bot admin sends a file privately; returns the bot's answer (the dry run).
@@ -14,18 +16,6 @@ async fn upload(h: &Harness, name: &str, bytes: &[u8]) -> Sent {
         .fake
         .document_message(&admin_chat(), &admin(), name, bytes);
     h.answer(update).await
-}
-
-fn button(sent: &Sent, label: &str) -> String {
-    sent.reply_markup.as_ref().unwrap()["inline_keyboard"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["text"] == label)
-        .unwrap_or_else(|| panic!("no button {label}"))["callback_data"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 /// The text of item `id` as `/list` shows it (the first 24 characters).
@@ -62,7 +52,7 @@ async fn a_csv_upload_is_checked_then_confirmed_or_cancelled() {
             &admin(),
             &admin_chat(),
             dry.message_id,
-            &button(&dry, "取消"),
+            &button_data(&dry, "取消"),
         )
         .await;
     assert_eq!(toast, "已处理");
@@ -76,7 +66,7 @@ async fn a_csv_upload_is_checked_then_confirmed_or_cancelled() {
             &stranger,
             &admin_chat(),
             dry.message_id,
-            &button(&dry, "确认导入"),
+            &button_data(&dry, "确认导入"),
         )
         .await;
     assert_eq!(toast, "只有发送文件的管理员可以确认");
@@ -85,7 +75,7 @@ async fn a_csv_upload_is_checked_then_confirmed_or_cancelled() {
             &admin(),
             &admin_chat(),
             dry.message_id,
-            &button(&dry, "确认导入"),
+            &button_data(&dry, "确认导入"),
         )
         .await;
     assert_eq!(toast, "已处理");
@@ -106,7 +96,7 @@ async fn a_csv_upload_is_checked_then_confirmed_or_cancelled() {
             &admin(),
             &admin_chat(),
             dry.message_id,
-            &button(&dry, "确认导入"),
+            &button_data(&dry, "确认导入"),
         )
         .await;
     assert!(toast.contains("已过期或已处理"), "{toast}");
@@ -195,7 +185,7 @@ async fn an_exported_workbook_edited_and_sent_back_updates_one_and_adds_one() {
             &admin(),
             &admin_chat(),
             dry.message_id,
-            &button(&dry, "确认导入"),
+            &button_data(&dry, "确认导入"),
         )
         .await;
     assert_eq!(toast, "已处理");

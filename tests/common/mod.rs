@@ -478,6 +478,30 @@ impl Harness {
     }
 }
 
+/// The labels and callback data of the first row of buttons under a message the bot sent.
+pub fn buttons(sent: &fakeapi::Sent) -> Vec<(String, String)> {
+    let row = &sent.reply_markup.as_ref().expect("buttons")["inline_keyboard"][0];
+    row.as_array()
+        .expect("a row of buttons")
+        .iter()
+        .map(|b| {
+            (
+                b["text"].as_str().unwrap().to_string(),
+                b["callback_data"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The callback data of the button labelled `label` under a message the bot sent.
+pub fn button_data(sent: &fakeapi::Sent, label: &str) -> String {
+    buttons(sent)
+        .into_iter()
+        .find(|(text, _)| text == label)
+        .unwrap_or_else(|| panic!("no button {label}"))
+        .1
+}
+
 /// The label and callback data of the first button of an inline keyboard (`reply_markup`).
 pub fn button(markup: &Value) -> Option<(String, String)> {
     let b = &markup["inline_keyboard"][0][0];

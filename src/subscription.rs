@@ -43,3 +43,13 @@ pub struct Subscription {
 fn yes() -> bool {
     true
 }
+
+impl Subscription {
+    /// The chat's name as texts show it: its title, or its id when it has none.
+    pub fn name(&self) -> String {
+        match self.title.as_str() {
+            "" => self.chat_id.to_string(),
+            title => title.to_string(),
+        }
+    }
+}

@@ -18,7 +18,13 @@ async fn upload(h: &Harness, name: &str, bytes: &[u8]) -> Sent {
     h.answer(update).await
 }
 
-/// The text of item `id` as `/list` shows it (the first 24 characters).
+/// `who` taps the button `label` under the dry run `dry`; returns the toast.
+async fn tap(h: &Harness, who: &UserSpec, dry: &Sent, label: &str) -> String {
+    h.tap(who, &admin_chat(), dry.message_id, &button_data(dry, label))
+        .await
+}
+
+/// `/list` of `category` (and page), as the bot answers it.
 async fn listed(h: &Harness, category: &str) -> String {
     h.say(&admin_chat(), &admin(), &format!("/list {category}"))
         .await
@@ -47,37 +53,16 @@ async fn a_csv_upload_is_checked_then_confirmed_or_cancelled() {
     assert!(text.contains("第 5 行“日期”"), "{text}");
 
     // 取消 changes nothing.
-    let toast = h
-        .tap(
-            &admin(),
-            &admin_chat(),
-            dry.message_id,
-            &button_data(&dry, "取消"),
-        )
-        .await;
+    let toast = tap(&h, &admin(), &dry, "取消").await;
     assert_eq!(toast, "已处理");
     assert_eq!(listed(&h, "政治").await, first);
 
     // Again, confirmed: only by its author, once.
     let dry = upload(&h, "条目.csv", csv.as_bytes()).await;
     let stranger = UserSpec::new(999, "他人");
-    let toast = h
-        .tap(
-            &stranger,
-            &admin_chat(),
-            dry.message_id,
-            &button_data(&dry, "确认导入"),
-        )
-        .await;
+    let toast = tap(&h, &stranger, &dry, "确认导入").await;
     assert_eq!(toast, "只有发送文件的管理员可以确认");
-    let toast = h
-        .tap(
-            &admin(),
-            &admin_chat(),
-            dry.message_id,
-            &button_data(&dry, "确认导入"),
-        )
-        .await;
+    let toast = tap(&h, &admin(), &dry, "确认导入").await;
     assert_eq!(toast, "已处理");
     let shown = poll_until(PATIENCE, || {
         h.fake
@@ -91,14 +76,7 @@ async fn a_csv_upload_is_checked_then_confirmed_or_cancelled() {
     })
     .await;
     assert!(shown, "{}", h.stderr());
-    let toast = h
-        .tap(
-            &admin(),
-            &admin_chat(),
-            dry.message_id,
-            &button_data(&dry, "确认导入"),
-        )
-        .await;
+    let toast = tap(&h, &admin(), &dry, "确认导入").await;
     assert!(toast.contains("已过期或已处理"), "{toast}");
     assert!(listed(&h, "政治").await.contains("会上把意见讲充分"));
     assert!(
@@ -180,14 +158,7 @@ async fn an_exported_workbook_edited_and_sent_back_updates_one_and_adds_one() {
         text.contains(&format!("新增 1 条，修改 1 条，未变 {} 条", total - 1)),
         "{text}"
     );
-    let toast = h
-        .tap(
-            &admin(),
-            &admin_chat(),
-            dry.message_id,
-            &button_data(&dry, "确认导入"),
-        )
-        .await;
+    let toast = tap(&h, &admin(), &dry, "确认导入").await;
     assert_eq!(toast, "已处理");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(

@@ -274,7 +274,7 @@ pub async fn tap(
     let items = &app.config.orglife.items;
     let Some(item) = items
         .iter()
-        .find(|i| i.name == name && i.every == period_every(period))
+        .find(|i| i.name == name && i.every == period.every())
     else {
         return replies::tap_invalid();
     };
@@ -336,14 +336,6 @@ pub async fn tap(
     tracing::info!(chat_id, item = %name, %period, "organisational life marked by button");
     redraw(bot, app, message, &marks).await;
     texts::tap_marked(&name)
-}
-
-fn period_every(p: Period) -> orglife::Every {
-    match p {
-        Period::Month(_) => orglife::Every::Month,
-        Period::Quarter(..) => orglife::Every::Quarter,
-        Period::Year(_) => orglife::Every::Year,
-    }
 }
 
 /// Redraws a 月初提醒 or 月末调度 with the marks as they are now.

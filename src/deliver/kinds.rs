@@ -171,10 +171,7 @@ impl<S: Sender> Engine<S> {
         }
         let lines = orglife::month_end(items, &marks, month);
         if group != record.to.id {
-            let title = match self.inner.store.subscription(group) {
-                Ok(Some(sub)) if !sub.title.is_empty() => sub.title,
-                _ => group.to_string(),
-            };
+            let title = self.group_name(group);
             let html = replies::orglife::month_end_private(&title, month, &lines);
             return (html, Buttons::new());
         }
@@ -182,6 +179,14 @@ impl<S: Sender> Engine<S> {
             replies::orglife::month_end(month, &lines),
             orglife::buttons(&lines),
         )
+    }
+
+    /// A group's name for a private message about it: its title, or its id.
+    pub(super) fn group_name(&self, group: i64) -> String {
+        match self.inner.store.subscription(group) {
+            Ok(Some(sub)) => sub.name(),
+            _ => group.to_string(),
+        }
     }
 
     /// The `✅ 已学习` button of a morning message, when check-in is on in the config and

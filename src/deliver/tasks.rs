@@ -102,10 +102,7 @@ impl<S: Sender> Engine<S> {
         let number = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
         let stage = parts.next().and_then(Stage::parse).unwrap_or(Stage::Result);
         let task = self.inner.store.task(group, number).ok().flatten();
-        let title = match self.inner.store.subscription(group) {
-            Ok(Some(sub)) if !sub.title.is_empty() => sub.title,
-            _ => group.to_string(),
-        };
+        let title = self.group_name(group);
         match task {
             Some(task) => replies::tasks::overdue_notice(&title, &task, stage),
             None => replies::tasks::overdue_notice_gone(&title, number),

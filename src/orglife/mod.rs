@@ -138,10 +138,15 @@ impl Period {
     /// The period before this one.
     pub fn prev(self) -> Period {
         let before = self.first().pred_opt().unwrap_or(NaiveDate::MIN);
+        Period::of(self.every(), before)
+    }
+
+    /// How often an item of this kind of period is due.
+    pub fn every(self) -> Every {
         match self {
-            Period::Month(_) => Period::of(Every::Month, before),
-            Period::Quarter(..) => Period::of(Every::Quarter, before),
-            Period::Year(_) => Period::of(Every::Year, before),
+            Period::Month(_) => Every::Month,
+            Period::Quarter(..) => Every::Quarter,
+            Period::Year(_) => Every::Year,
         }
     }
 

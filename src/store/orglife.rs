@@ -174,10 +174,7 @@ impl Store {
             }
             let marks = self.marks_of(sub.chat_id)?;
             let checkin = self.chat_report(sub.chat_id, month)?.summary();
-            let title = match sub.title.as_str() {
-                "" => sub.chat_id.to_string(),
-                t => t.to_string(),
-            };
+            let title = sub.name();
             let items = if orglife { items } else { &[] };
             let mut summary =
                 GroupSummary::build(sub.chat_id, &title, items, &marks, month, checkin);

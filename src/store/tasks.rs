@@ -315,6 +315,12 @@ mod tests {
         }
     }
 
+    /// A group's tasks as (number, title).
+    fn titles(store: &Store, chat_id: i64) -> Vec<(u32, String)> {
+        let tasks = store.tasks_of(chat_id).unwrap();
+        tasks.into_iter().map(|t| (t.number, t.title)).collect()
+    }
+
     fn numbers(tasks: &[Task]) -> Vec<(i64, u32)> {
         tasks.iter().map(|t| (t.chat_id, t.number)).collect()
     }
@@ -330,12 +336,7 @@ mod tests {
         assert_eq!((other.chat_id, other.number), (-2, 1));
         // A group next to -1 in key order (and -1's counter) does not leak into its list.
         store.create_task(0, made("零", 2)).unwrap();
-        let titles: Vec<(u32, String)> = store
-            .tasks_of(-1)
-            .unwrap()
-            .into_iter()
-            .map(|t| (t.number, t.title))
-            .collect();
+        let titles = titles(&store, -1);
         assert_eq!(
             titles,
             vec![(1, "一".into()), (2, "二".into()), (3, "三".into())]
@@ -507,12 +508,7 @@ mod tests {
         // A task made at the new id before the move was seen.
         store.create_task(-1001, made("新一", 3)).unwrap();
         store.move_subscription(-1, -1001).unwrap();
-        let titles: Vec<(u32, String)> = store
-            .tasks_of(-1001)
-            .unwrap()
-            .into_iter()
-            .map(|t| (t.number, t.title))
-            .collect();
+        let titles = titles(&store, -1001);
         assert_eq!(
             titles,
             vec![(1, "新一".into()), (2, "旧二".into()), (3, "旧一".into())]

@@ -29,6 +29,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../reminders/integrity.toml"),
     ),
     ("study.toml", include_str!("../reminders/study.toml")),
+    (
+        "study_classics.toml",
+        include_str!("../reminders/study_classics.toml"),
+    ),
+    (
+        "study_laws.toml",
+        include_str!("../reminders/study_laws.toml"),
+    ),
 ];
 
 /// A category of text. The first four make up the daily mirror; the last three are study texts.

@@ -37,6 +37,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "study_laws.toml",
         include_str!("../reminders/study_laws.toml"),
     ),
+    (
+        "study_recent.toml",
+        include_str!("../reminders/study_recent.toml"),
+    ),
 ];
 
 /// A category of text. The first four make up the daily mirror; the last three are study texts.

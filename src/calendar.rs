@@ -63,6 +63,76 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(n[0], n[1], n.get(2).copied().unwrap_or(0))
 }
 
+/// Parses a date written `YYYY-MM-DD` (month and day may have one digit), saying which part
+/// is wrong when it is not a date: the command line's `--date`.
+pub fn parse_date(s: &str) -> Result<NaiveDate, BadDate> {
+    let parts: Vec<&str> = s.trim().split('-').collect();
+    let digits = |p: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let [y, m, d] = parts.as_slice() else {
+        return Err(BadDate::Shape);
+    };
+    if !digits(y, 4..=4) || !digits(m, 1..=2) || !digits(d, 1..=2) {
+        return Err(BadDate::Shape);
+    }
+    // Four digits and up to two: every part fits.
+    let (year, month, day) = (
+        y.parse().unwrap_or(0),
+        m.parse().unwrap_or(0),
+        d.parse().unwrap_or(0),
+    );
+    if !(1..=12).contains(&month) {
+        return Err(BadDate::Month(month));
+    }
+    let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or(BadDate::Shape)?;
+    let days = first
+        .checked_add_months(chrono::Months::new(1))
+        .map_or(31, |next| (next - first).num_days() as u32);
+    NaiveDate::from_ymd_opt(year, month, day).ok_or(BadDate::Day {
+        year,
+        month,
+        day,
+        days,
+    })
+}
+
+/// Why a `YYYY-MM-DD` is not a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadDate {
+    /// Not three parts of 4, 1–2 and 1–2 digits.
+    Shape,
+    /// The month is not 1 to 12.
+    Month(u32),
+    /// The month has no such day; it has `days`.
+    Day {
+        year: i32,
+        month: u32,
+        day: u32,
+        days: u32,
+    },
+}
+
+impl fmt::Display for BadDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            BadDate::Shape => f.write_str("expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            BadDate::Month(m) => write!(f, "the month is {m}; a month is 1 to 12"),
+            BadDate::Day {
+                year,
+                month,
+                day,
+                days,
+            } => write!(
+                f,
+                "the day is {day}; {year}-{month:02} has days 1 to {days}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BadDate {}
+
 impl fmt::Display for DayRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -271,6 +341,50 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn dates_say_which_part_is_wrong() {
+        let ok = NaiveDate::from_ymd_opt(2026, 2, 8).unwrap();
+        assert_eq!(parse_date("2026-02-08"), Ok(ok));
+        assert_eq!(parse_date(" 2026-2-8 "), Ok(ok));
+        let leap = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+        assert_eq!(parse_date("2028-02-29"), Ok(leap));
+        let cases = [
+            ("abc", "expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            ("", "expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            (
+                "2026/12/01",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            ("26-12-01", "expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            (
+                "2026-12-01-1",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            (
+                "2026-123-01",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            (
+                "2026-+1-01",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            ("2026-13-45", "the month is 13; a month is 1 to 12"),
+            ("2026-00-10", "the month is 0; a month is 1 to 12"),
+            ("2026-02-30", "the day is 30; 2026-02 has days 1 to 28"),
+            ("2028-02-30", "the day is 30; 2028-02 has days 1 to 29"),
+            ("2026-04-31", "the day is 31; 2026-04 has days 1 to 30"),
+            ("2026-12-32", "the day is 32; 2026-12 has days 1 to 31"),
+            ("2026-01-00", "the day is 0; 2026-01 has days 1 to 31"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_date(text).map_err(|e| e.to_string()),
+                Err(want.to_string()),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

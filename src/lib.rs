@@ -31,6 +31,8 @@
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
 //! - [`bot`]: the Telegram bot: the handler tree, subscriptions, taps, records;
 //! - [`cli`]: the commands of the `mingjing` binary;
+//! - [`control`]: the running bot's control socket, through which `export` and `preview`
+//!   reach it (the protocol, both ends, and what those commands print);
 //! - [`logging`]: tracing to stderr, with the token scrubbed;
 //! - [`memory`]: the allocator's set-up, and giving freed memory back.
 
@@ -43,6 +45,7 @@ pub mod clock;
 pub mod command;
 pub mod config;
 pub mod content;
+pub mod control;
 pub mod deliver;
 pub mod delivery;
 pub mod edition;

@@ -2,6 +2,7 @@
 //!
 //! Whatever comes from users or the database is escaped here.
 
+pub mod backup;
 pub mod notice;
 pub mod orglife;
 pub mod overrides;
@@ -54,6 +55,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Tasks => "未办结的督办事项",
         CommandName::Progress => "报告督办进展：编号 进展",
         CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
+        CommandName::Backup => "备份全部数据（TOML 文件，可用 mingjing import 恢复）",
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
         CommandName::Override => "某日停发、附加或替换晨间提醒",
     }

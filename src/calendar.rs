@@ -13,6 +13,10 @@ use crate::content::{LineError, LineErrors, line_of, toml_error};
 /// The shipped holiday data, built into the binary.
 pub const BUILT_IN: &str = include_str!("../calendar/cn-holidays.toml");
 
+/// How far [`Calendar::workday_before`] and [`Calendar::workday_after`] look: an operator's
+/// file could make every day a holiday.
+const SEARCH_DAYS: usize = 366;
+
 /// Which days a subscription is delivered on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -148,6 +152,14 @@ pub enum DayKind {
     Holiday(String),
     /// A weekend day that is an official working day (调休上班).
     MakeUpWorkday(String),
+}
+
+/// One official holiday period of a known year: consecutive days off under one name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holiday {
+    pub name: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
 }
 
 /// The holiday arrangements of the years that are known.
@@ -323,6 +335,60 @@ impl Calendar {
             DayRule::Everyday => true,
             DayRule::Workdays => self.is_workday(date),
         }
+    }
+
+    /// The holiday periods of the known years in date order: runs of consecutive days off
+    /// that share a name.
+    pub fn holidays(&self) -> Vec<Holiday> {
+        let mut out: Vec<Holiday> = Vec::new();
+        for (&date, (_, name)) in &self.holidays {
+            match out.last_mut() {
+                Some(h) if h.name == *name && h.last.succ_opt() == Some(date) => h.last = date,
+                _ => out.push(Holiday {
+                    name: name.clone(),
+                    first: date,
+                    last: date,
+                }),
+            }
+        }
+        out
+    }
+
+    /// The names of the holiday periods, each once, in the order they first come.
+    pub fn holiday_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for (_, name) in self.holidays.values() {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// The last official working day before `date` (within a year; `None` past that).
+    pub fn workday_before(&self, date: NaiveDate) -> Option<NaiveDate> {
+        self.first_workday(date, NaiveDate::pred_opt)
+    }
+
+    /// The first official working day after `date` (within a year; `None` past that).
+    pub fn workday_after(&self, date: NaiveDate) -> Option<NaiveDate> {
+        self.first_workday(date, NaiveDate::succ_opt)
+    }
+
+    /// The first working day met stepping from `date` (excluded) with `step`.
+    fn first_workday(
+        &self,
+        date: NaiveDate,
+        step: fn(&NaiveDate) -> Option<NaiveDate>,
+    ) -> Option<NaiveDate> {
+        let mut d = date;
+        for _ in 0..SEARCH_DAYS {
+            d = step(&d)?;
+            if self.is_workday(d) {
+                return Some(d);
+            }
+        }
+        None
     }
 
     /// The year whose arrangement is missing and should be announced on `today`: from
@@ -511,5 +577,38 @@ holidays = [{ date = "2027-01-01", name = "元旦" }]
         ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn holiday_periods_and_the_working_days_around_them() {
+        let cal = Calendar::built_in();
+        let periods = cal.holidays();
+        let find = |name: &str, year: i32| {
+            periods
+                .iter()
+                .find(|h| h.name == name && h.first.year() == year)
+                .map(|h| (h.first, h.last))
+        };
+        assert_eq!(find("春节", 2026), Some((d("2026-02-15"), d("2026-02-23"))));
+        assert_eq!(
+            find("国庆节、中秋节", 2025),
+            Some((d("2025-10-01"), d("2025-10-08")))
+        );
+        assert_eq!(find("元旦", 2025), Some((d("2025-01-01"), d("2025-01-01"))));
+        assert_eq!(periods.len(), 6 + 7);
+        let names = cal.holiday_names();
+        assert_eq!(names[..3], ["元旦", "春节", "清明节"].map(String::from));
+        assert!(names.contains(&"国庆节、中秋节".to_string()) && names.contains(&"中秋节".into()));
+        // 2026-02-14, a Saturday, is a make-up working day: the last before 春节.
+        assert_eq!(cal.workday_before(d("2026-02-15")), Some(d("2026-02-14")));
+        assert_eq!(cal.workday_after(d("2026-02-23")), Some(d("2026-02-24")));
+        assert_eq!(cal.workday_after(d("2025-10-08")), Some(d("2025-10-09")));
+        // Two years of holidays only: nothing is found, and nothing loops forever.
+        let mut all = String::from("[[year]]\nyear = 2030\nholidays = [\n");
+        for day in d("2029-06-01").iter_days().take(730) {
+            all += &format!("{{ date = \"{day}\", name = \"假\" }},\n");
+        }
+        let all = Calendar::parse("x.toml", &(all + "]\n")).unwrap();
+        assert_eq!(all.workday_before(d("2030-12-31")), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Configuration: `config.toml`, its defaults, and the environment overrides.
 
 mod orglife;
+mod study;
 mod tasks;
 
 use std::fmt;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::calendar::{DayRule, parse_time};
-use crate::content::line_of;
+use crate::content::{Category, line_of};
 
 use self::orglife::RawOrgLife;
 pub use self::orglife::{MONTH_END_DAYS, OrgLife};
@@ -91,6 +92,8 @@ pub struct Config {
     pub days: DayRule,
     pub catch_up: Duration,
     pub study: StudyRule,
+    /// The study categories the 第一议题 line rotates over, in turn.
+    pub study_from: Vec<Category>,
     pub calendar: Option<PathBuf>,
     pub max_per_second: u32,
     pub paid_broadcast: bool,
@@ -135,6 +138,7 @@ struct RawSchedule {
     days: Option<Spanned<String>>,
     catch_up: Option<Spanned<String>>,
     study: Option<Spanned<String>>,
+    study_from: study::RawStudyFrom,
     calendar: String,
 }
 
@@ -403,6 +407,7 @@ impl Config {
             days,
             catch_up,
             study,
+            study_from: study::parse(&s.study_from, &err)?,
             calendar,
             max_per_second,
             paid_broadcast: raw.delivery.paid_broadcast,
@@ -516,6 +521,7 @@ mod tests {
         assert_eq!(defaults.days, DayRule::Workdays);
         assert_eq!(defaults.catch_up, Duration::from_secs(7200));
         assert_eq!(defaults.study, StudyRule::Daily);
+        assert_eq!(defaults.study_from, [Category::Quote]);
         assert_eq!(defaults.max_per_second, 30);
         assert!(defaults.checkin);
         assert_eq!(
@@ -564,6 +570,36 @@ mod tests {
                 "schedule.study",
                 2,
                 "weekly",
+            ),
+            (
+                "[schedule]\nstudy_from = [\"习语\", \"政治\"]\n",
+                "schedule.study_from",
+                2,
+                "\"政治\" is a category of the daily mirror, not of study (expected 习语、法规、经典)",
+            ),
+            (
+                "[schedule]\nstudy_from = []\n",
+                "schedule.study_from",
+                2,
+                "an empty list",
+            ),
+            (
+                "[schedule]\nstudy_from = [\n  \"law\",\n  \"法规\",\n]\n",
+                "schedule.study_from",
+                4,
+                "\"法规\" (法规) is listed twice",
+            ),
+            (
+                "[schedule]\nstudy_from = [\"诗词\"]\n",
+                "schedule.study_from",
+                2,
+                "unknown category \"诗词\"",
+            ),
+            (
+                "[schedule]\nstudy_from = \"习语\"\n",
+                "schedule.study_from",
+                2,
+                "invalid type",
             ),
             (
                 "[delivery]\nmax_per_second = 0\n",
@@ -775,6 +811,22 @@ mod tests {
             let e = parse(&src).unwrap_err();
             assert_eq!(e.to_string(), expected, "\n{src}");
         }
+    }
+
+    #[test]
+    fn study_from_takes_names_and_aliases_in_the_order_given() {
+        let c = parse("[schedule]\nstudy_from = [\"law\", \"习语\", \"Classic\"]\n").unwrap();
+        assert_eq!(
+            c.study_from,
+            [Category::Law, Category::Quote, Category::Classic]
+        );
+        // The shipped example's commented line, uncommented, is valid too.
+        let line = EXAMPLE
+            .lines()
+            .find_map(|l| l.strip_prefix("# study_from = "))
+            .expect("config.toml shows a study_from example");
+        let c = parse(&format!("[schedule]\nstudy_from = {line}\n")).unwrap();
+        assert!(c.study_from.len() > 1, "{line}");
     }
 
     #[test]

@@ -8,16 +8,25 @@ use std::process::{Command, Output};
 /// Runs the real binary in `dir` with `args`, with no token and no config in the environment,
 /// its clock at the tests' fixed start (so that nothing depends on the day the tests run).
 fn mingjing(dir: &Path, args: &[&str]) -> Output {
-    binary(dir, args).output().expect("the binary runs")
+    mingjing_at(dir, &common::shanghai(common::START).to_rfc3339(), args)
+}
+
+/// [`mingjing`] with its clock at `now` (RFC 3339).
+fn mingjing_at(dir: &Path, now: &str, args: &[&str]) -> Output {
+    binary_at(dir, now, args).output().expect("the binary runs")
 }
 
 /// The command [`mingjing`] runs, for a test that sets its standard streams.
 fn binary(dir: &Path, args: &[&str]) -> Command {
+    binary_at(dir, &common::shanghai(common::START).to_rfc3339(), args)
+}
+
+fn binary_at(dir: &Path, now: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mingjing"));
     command
         .args(args)
         .current_dir(dir)
-        .env("MINGJING_NOW", common::shanghai(common::START).to_rfc3339())
+        .env("MINGJING_NOW", now)
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("TELOXIDE_API_URL")
         .env_remove("MINGJING_CONFIG")
@@ -66,6 +75,136 @@ fn check_accepts_the_shipped_files() {
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("reminders: "), "{}", stdout(&o));
     assert!(!stdout(&o).contains("look alike"), "{}", stdout(&o));
+}
+
+/// The lines of `check`'s listing of fixed days (`2026-02-14  廉政 integrity-019  春节前`).
+fn fixed_lines(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| l.len() > 12 && l.as_bytes()[4] == b'-' && &l[10..12] == "  ")
+        .collect()
+}
+
+#[test]
+fn check_lists_the_pinned_and_anchored_items_of_the_next_twelve_months() {
+    // From 2025-09-01: both known years' holidays are ahead.
+    let o = mingjing_at(repo(), "2025-09-01T09:00:00+08:00", &["check"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("pinned and anchored items from 2025-09-01 to 2026-08-31: "),
+        "{out}"
+    );
+    let lines = fixed_lines(&out);
+    for expected in [
+        "2026-02-14  廉政 integrity-019  春节前", // a make-up Saturday, the last workday before
+        "2026-02-24  作风 conduct-042  春节后",
+        "2026-06-18  廉政 integrity-022  端午前",
+        "2026-07-01  政治 political-047  07-01",
+    ] {
+        assert!(lines.contains(&expected), "{expected} missing:\n{out}");
+    }
+    // 中秋 2025 falls in the combined 国庆节、中秋节 period; each item appears once a year.
+    let mid_autumn: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("integrity-020"))
+        .collect();
+    assert_eq!(mid_autumn.len(), 1, "{out}");
+    assert!(mid_autumn[0].starts_with("2025-09-") && mid_autumn[0].contains("中秋前"));
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(sorted, lines, "by date");
+    assert!(!out.contains("is not known"), "{out}");
+    assert_eq!(out.lines().last(), Some("ok"));
+
+    // From 2027-09-01 nothing is known: pins still move off weekends, anchors are absent,
+    // and each unknown year is warned about once.
+    let o = mingjing_at(repo(), "2027-09-01T09:00:00+08:00", &["check"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    let lines = fixed_lines(&out);
+    assert!(
+        lines.contains(&"2027-12-03  政治 political-048  12-04 非工作日，提前"),
+        "{out}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("前") && !l.contains("提前")),
+        "{out}"
+    );
+    for year in [2027, 2028] {
+        let warned = out
+            .lines()
+            .filter(|l| {
+                l.starts_with(&format!(
+                    "warning: the holiday arrangement of {year} is not known"
+                ))
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(warned.len(), 1, "{out}");
+        assert!(
+            warned[0].contains("anchored items do not appear in"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn a_failing_check_ends_with_one_summary_line() {
+    let (dir, config) = workdir();
+    let reminders = dir.path().join("reminders");
+    std::fs::create_dir(&reminders).unwrap();
+    std::fs::write(
+        reminders.join("conduct.toml"),
+        "[[item]]\nkey = \"a\"\ncategory = \"作风\"\ntext = \"节后收心\"\nafter = \"圣诞\"\n\n\
+         [[item]]\nkey = \"b\"\ncategory = \"作风\"\ntext = \"节前\"\ndates = [\"10-01\"]\nbefore = \"国庆\"\n",
+    )
+    .unwrap();
+    let o = mingjing(dir.path(), &["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("conduct.toml:5: no holiday of the calendar is named \"圣诞\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("conduct.toml:12: an item is pinned (dates) or anchored"),
+        "{out}"
+    );
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("check: 2 errors in ") && last.ends_with("reminders/conduct.toml"),
+        "{out}"
+    );
+    assert_eq!(out.lines().filter(|l| l.starts_with("check: ")).count(), 1);
+}
+
+#[test]
+fn preview_shows_an_anchored_item_on_its_day_only() {
+    let holidays = mingjing::calendar::Calendar::built_in().holiday_names();
+    let library = mingjing::content::load_library(&repo().join("reminders"), &holidays).unwrap();
+    let text = |key: &str| {
+        let item = library.items.iter().find(|i| i.key == key).unwrap();
+        item.text.clone()
+    };
+    let (dir, config) = workdir();
+    let cfg = config.to_str().unwrap();
+    let preview = |date: &str| {
+        let o = mingjing_at(
+            dir.path(),
+            "2026-01-05T09:00:00+08:00",
+            &["preview", "--config", cfg, "--date", date],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // 春节 2026 starts on Sunday 02-15; Saturday 02-14 is a make-up working day.
+    let spring = format!("廉政提醒：{}", text("integrity-019"));
+    assert!(preview("2026-02-14").contains(&spring));
+    assert!(!preview("2026-02-13").contains(&spring));
+    let back = format!("作风提醒：{}", text("conduct-042"));
+    assert!(preview("2026-02-24").contains(&back));
+    assert!(!preview("2026-02-25").contains(&back));
 }
 
 #[test]

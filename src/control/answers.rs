@@ -10,7 +10,6 @@ use crate::config::Config;
 use crate::edition;
 use crate::overrides::Action;
 use crate::replies;
-use crate::schedule;
 use crate::store::Store;
 
 /// What the read-only requests are answered from.
@@ -60,12 +59,7 @@ pub fn preview(source: Source<'_>, date: NaiveDate) -> anyhow::Result<Answer> {
             ),
         };
     }
-    let edition = store.forecast(
-        date,
-        today,
-        |d| calendar.is_delivery_day(config.days, d),
-        |d| schedule::study_on(config.study, calendar, config.days, d),
-    )?;
+    let edition = store.forecast(date, today, &edition::Rules::of(config, calendar))?;
     if let Some(o) = store.override_on(date)?
         && o.action == Action::Skip
         && edition.is_empty()

@@ -1,6 +1,8 @@
 //! The commands of the `mingjing` binary: run, check, preview, export, import. While the bot
 //! runs, `preview` and `export` ask it through [`crate::control`].
 
+mod check;
+
 use std::future::Future;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -75,7 +77,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
     match args.command.unwrap_or(Command::Run) {
         Command::Run => run(config, clock),
-        Command::Check => Ok(check(&config, &clock)),
+        Command::Check => Ok(check::check(&config, &clock)),
         Command::Preview { date } => read_only(&config, &clock, Request::Preview(date)),
         Command::Export => read_only(&config, &clock, Request::Export),
         Command::Import { file } => import(&config, &clock, &file),
@@ -216,9 +218,15 @@ fn serve_control(
 
 /// Loads the library and calendar the config names, with every problem as `file:line: reason`.
 pub fn load_content(config: &Config) -> anyhow::Result<(Library, Calendar)> {
-    let library = content::load_library(&config.content_dir).map_err(anyhow::Error::msg)?;
+    let library = load_library(config).map_err(anyhow::Error::msg)?;
     let calendar = Calendar::load(config.calendar.as_deref()).map_err(anyhow::Error::msg)?;
     Ok((library, calendar))
+}
+
+/// The library the config names; anchors are checked against the built-in calendar.
+fn load_library(config: &Config) -> Result<Library, content::LineErrors> {
+    let holidays = Calendar::built_in().holiday_names();
+    content::load_library(&config.content_dir, &holidays)
 }
 
 /// Opens the database and adds the shipped items that are new.
@@ -227,56 +235,6 @@ pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::
     let store = Store::open(&config.storage_path)?;
     store.sync_shipped(&library.items, clock.now())?;
     Ok(store)
-}
-
-fn check(config: &Config, clock: &Clock) -> ExitCode {
-    let mut ok = true;
-    match content::load_library(&config.content_dir) {
-        Ok(lib) => {
-            for w in &lib.warnings {
-                println!("warning: {w}");
-            }
-            let counts = content::Category::ALL.map(|c| {
-                format!(
-                    "{c} {}",
-                    lib.items.iter().filter(|i| i.category == c).count()
-                )
-            });
-            println!(
-                "reminders: {} items ({})",
-                lib.items.len(),
-                counts.join(", ")
-            );
-        }
-        Err(e) => {
-            println!("{e}");
-            ok = false;
-        }
-    }
-    match Calendar::load(config.calendar.as_deref()) {
-        Ok(cal) => {
-            let today = schedule::local_date(clock.now(), config.timezone);
-            if let Some(year) = cal.missing_year(today) {
-                println!(
-                    "warning: the holiday arrangement of {year} is not known; add it with schedule.calendar"
-                );
-            }
-            println!("calendar: ok");
-        }
-        Err(e) => {
-            println!("{e}");
-            ok = false;
-        }
-    }
-    for w in &config.warnings {
-        println!("warning: {w}");
-    }
-    if ok {
-        println!("ok");
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }
 
 /// `export` and `preview`: answered from the database, or by the running bot that holds

@@ -194,6 +194,7 @@ pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::
     }
     let store = Store::open(&config.storage_path)?;
     store.sync_shipped(&library.items, clock.now())?;
+    store.retire_shipped(&library.retired, clock.now())?;
     Ok(store)
 }
 
@@ -305,6 +306,7 @@ fn import(config: &Config, clock: &Clock, file: &Path) -> anyhow::Result<ExitCod
     let store = Store::open(&config.storage_path)?;
     store.import(&doc)?;
     store.sync_shipped(&library.items, clock.now())?;
+    store.retire_shipped(&library.retired, clock.now())?;
     eprintln!(
         "imported {} items, {} subscriptions, {} editions",
         doc.items.len(),

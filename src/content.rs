@@ -1,6 +1,6 @@
 //! Content: categories, items, and the shipped text library in `reminders/`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -305,6 +305,8 @@ pub struct ShippedItem {
 #[derive(Debug, Default)]
 pub struct Library {
     pub items: Vec<ShippedItem>,
+    /// Keys of shipped items that were replaced by others (`retired = [...]` in a file).
+    pub retired: BTreeSet<String>,
     pub warnings: Vec<String>,
 }
 
@@ -362,6 +364,10 @@ pub fn toml_error(file: &str, src: &str, e: &toml::de::Error) -> LineError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
+    /// Keys of shipped items that were replaced: removed from databases unless an admin
+    /// edited them, and never added again.
+    #[serde(default)]
+    retired: Vec<Spanned<String>>,
     #[serde(default)]
     item: Vec<Spanned<RawItem>>,
 }
@@ -425,6 +431,7 @@ pub fn parse_library(files: &[(String, String)]) -> Result<Library, LineErrors> 
     let mut errors = Vec::new();
     let mut items = Vec::new();
     let mut keys: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    let mut retired: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for (file, src) in files {
         let raw: RawFile = match toml::from_str(src) {
             Ok(r) => r,
@@ -433,6 +440,10 @@ pub fn parse_library(files: &[(String, String)]) -> Result<Library, LineErrors> 
                 continue;
             }
         };
+        for key in &raw.retired {
+            let line = line_of(src, key.span().start);
+            retired.insert(key.get_ref().trim().to_string(), (file.clone(), line));
+        }
         for item in raw.item {
             let item = item.into_inner();
             let mut err = |span: std::ops::Range<usize>, reason: String| {
@@ -511,9 +522,19 @@ pub fn parse_library(files: &[(String, String)]) -> Result<Library, LineErrors> 
             });
         }
     }
+    for (key, (file, line)) in &retired {
+        if let Some((f, l)) = keys.get(key) {
+            errors.push(LineError {
+                file: file.clone(),
+                line: *line,
+                reason: format!("retired key {key:?} is still an item ({f}:{l})"),
+            });
+        }
+    }
     if !errors.is_empty() {
         return Err(LineErrors(errors));
     }
+    let retired = retired.into_keys().collect();
     let warnings = near_duplicates(&items, 0.6)
         .into_iter()
         .map(|(a, b, s)| {
@@ -523,7 +544,11 @@ pub fn parse_library(files: &[(String, String)]) -> Result<Library, LineErrors> 
             )
         })
         .collect();
-    Ok(Library { items, warnings })
+    Ok(Library {
+        items,
+        retired,
+        warnings,
+    })
 }
 
 /// Pairs of items in the same category whose texts share most of their character bigrams.
@@ -572,6 +597,34 @@ mod tests {
             assert_eq!(Category::parse(&c.alias().to_uppercase()), Some(c));
         }
         assert_eq!(Category::parse("政法"), None);
+    }
+
+    #[test]
+    fn retired_keys_load_and_may_not_name_an_item() {
+        let l = lib(r#"
+retired = ["old-1", "old-2"]
+
+[[item]]
+key = "new-1"
+category = "政治"
+text = "讲政治"
+"#)
+        .unwrap();
+        assert_eq!(l.retired.len(), 2);
+        assert!(l.retired.contains("old-2"));
+
+        let e = lib(r#"
+retired = ["a"]
+
+[[item]]
+key = "a"
+category = "政治"
+text = "讲政治"
+"#)
+        .unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].line, 2);
+        assert!(e.0[0].reason.contains("retired key \"a\" is still an item"), "{e}");
     }
 
     #[test]

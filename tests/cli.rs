@@ -100,13 +100,19 @@ fn check_lists_the_pinned_and_anchored_items_of_the_next_twelve_months() {
         "2026-02-24  作风 conduct-042  春节后",
         "2026-06-18  廉政 integrity-022  端午前",
         "2026-07-01  政治 political-047  07-01",
+        "2025-10-09  作风 conduct-048  国庆后",
+        "2025-12-31  廉政 integrity-048  元旦前",
+        "2026-04-03  廉政 integrity-051  清明前",
+        "2026-04-30  廉政 integrity-050  劳动节前",
+        // Two 廉政 items before the one 国庆节、中秋节 period of 2025: the lower id keeps the day.
+        "2025-09-29  廉政 integrity-021  国庆前 与 integrity-020 同日，提前",
     ] {
         assert!(lines.contains(&expected), "{expected} missing:\n{out}");
     }
     // 中秋 2025 falls in the combined 国庆节、中秋节 period; each item appears once a year.
     let mid_autumn: Vec<&&str> = lines
         .iter()
-        .filter(|l| l.contains("integrity-020"))
+        .filter(|l| l.contains(" integrity-020  "))
         .collect();
     assert_eq!(mid_autumn.len(), 1, "{out}");
     assert!(mid_autumn[0].starts_with("2025-09-") && mid_autumn[0].contains("中秋前"));

@@ -233,8 +233,15 @@ fn load_library(config: &Config) -> Result<Library, content::LineErrors> {
 pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::Result<Store> {
     create_storage_folder(config)?;
     let store = Store::open(&config.storage_path)?;
-    store.sync_shipped(&library.items, clock.now())?;
+    sync_library(&store, library, clock)?;
     Ok(store)
+}
+
+/// Adds the shipped items that are new and removes the retired ones (SPEC §4).
+fn sync_library(store: &Store, library: &Library, clock: &Clock) -> anyhow::Result<()> {
+    store.sync_shipped(&library.items, clock.now())?;
+    store.retire_shipped(&library.retired, clock.now())?;
+    Ok(())
 }
 
 /// `export` and `preview`: answered from the database, or by the running bot that holds
@@ -244,7 +251,7 @@ fn read_only(config: &Config, clock: &Clock, request: Request) -> anyhow::Result
         None => control::ask(&config.storage_path, request)?,
         Some(store) => {
             let (library, calendar) = load_content(config)?;
-            store.sync_shipped(&library.items, clock.now())?;
+            sync_library(&store, &library, clock)?;
             let source = control::Source {
                 config,
                 store: &store,
@@ -304,7 +311,7 @@ fn import(config: &Config, clock: &Clock, file: &Path) -> anyhow::Result<ExitCod
         );
     };
     store.import(&doc)?;
-    store.sync_shipped(&library.items, clock.now())?;
+    sync_library(&store, &library, clock)?;
     eprintln!(
         "imported {} items, {} subscriptions, {} editions",
         doc.items.len(),

@@ -1,6 +1,6 @@
 //! The shipped library: `reminders/*.toml` read, checked and reported by file and line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -74,6 +74,8 @@ impl ShippedItem {
 #[derive(Debug, Default)]
 pub struct Library {
     pub items: Vec<ShippedItem>,
+    /// Keys of shipped items that were replaced by others (`retired = [...]` in a file).
+    pub retired: BTreeSet<String>,
     pub warnings: Vec<String>,
 }
 
@@ -142,6 +144,10 @@ pub fn toml_error(file: &str, src: &str, e: &toml::de::Error) -> LineError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
+    /// Keys of shipped items that were replaced: removed from databases unless an admin
+    /// edited them, and never added again.
+    #[serde(default)]
+    retired: Vec<Spanned<String>>,
     #[serde(default)]
     item: Vec<Spanned<RawItem>>,
 }
@@ -247,6 +253,7 @@ pub fn parse_library(
     let mut errors = Vec::new();
     let mut items = Vec::new();
     let mut keys: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    let mut retired: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for (file, src) in files {
         let raw: RawFile = match toml::from_str(src) {
             Ok(r) => r,
@@ -255,6 +262,10 @@ pub fn parse_library(
                 continue;
             }
         };
+        for key in &raw.retired {
+            let line = line_of(src, key.span().start);
+            retired.insert(key.get_ref().trim().to_string(), (file.clone(), line));
+        }
         for item in raw.item {
             let item = item.into_inner();
             let mut err = |span: std::ops::Range<usize>, reason: String| {
@@ -341,9 +352,19 @@ pub fn parse_library(
             });
         }
     }
+    for (key, (file, line)) in &retired {
+        if let Some((f, l)) = keys.get(key) {
+            errors.push(LineError {
+                file: file.clone(),
+                line: *line,
+                reason: format!("retired key {key:?} is still an item ({f}:{l})"),
+            });
+        }
+    }
     if !errors.is_empty() {
         return Err(LineErrors(errors));
     }
+    let retired = retired.into_keys().collect();
     let warnings = near_duplicates(&items, 0.6)
         .into_iter()
         .map(|(a, b, s)| {
@@ -353,7 +374,11 @@ pub fn parse_library(
             )
         })
         .collect();
-    Ok(Library { items, warnings })
+    Ok(Library {
+        items,
+        retired,
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -363,6 +388,37 @@ mod tests {
     fn lib(src: &str) -> Result<Library, LineErrors> {
         let holidays = ["春节", "中秋节", "国庆节、中秋节"].map(String::from);
         parse_library(&[("t.toml".to_string(), src.to_string())], &holidays)
+    }
+
+    #[test]
+    fn retired_keys_load_and_may_not_name_an_item() {
+        let l = lib(r#"
+retired = ["old-1", "old-2"]
+
+[[item]]
+key = "new-1"
+category = "政治"
+text = "讲政治"
+"#)
+        .unwrap();
+        assert_eq!(l.retired.len(), 2);
+        assert!(l.retired.contains("old-2"));
+
+        let e = lib(r#"
+retired = ["a"]
+
+[[item]]
+key = "a"
+category = "政治"
+text = "讲政治"
+"#)
+        .unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].line, 2);
+        assert!(
+            e.0[0].reason.contains("retired key \"a\" is still an item"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -173,6 +173,31 @@ impl Store {
         Ok(report)
     }
 
+    /// Removes the shipped items whose keys were retired (replaced by new items), unless an
+    /// admin edited them; their keys become tombstones so that they never come back.
+    /// Returns how many were removed.
+    pub fn retire_shipped(&self, retired: &BTreeSet<String>, now: DateTime<Utc>) -> Result<usize> {
+        let mut removed = 0;
+        for key in retired {
+            let Some(id) = self.keys.get(key)? else {
+                continue;
+            };
+            let id = decode_id(&id)?;
+            match self.item(id)? {
+                Some(item) if item.edited_by.is_some() => {}
+                Some(_) => {
+                    self.delete_item(id, now)?;
+                    removed += 1;
+                }
+                None => {
+                    self.keys.remove(key.as_bytes())?;
+                }
+            }
+        }
+        self.flush()?;
+        Ok(removed)
+    }
+
     fn next_id(&self) -> Result<u64> {
         let prev = self.meta.fetch_and_update(NEXT_ID, |old| {
             let n = old
@@ -657,6 +682,33 @@ mod tests {
         assert_eq!(texts, vec!["管理员改写", "新版习语一", "政治三"]);
         assert_eq!(items[2].id, 4);
         assert!(store.tombstones().unwrap().contains("p2"));
+    }
+
+    #[test]
+    fn retired_shipped_items_leave_unless_an_admin_edited_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.sync_shipped(&library(), now()).unwrap();
+        store.edit_item(2, "管理员改写", None, 7, now()).unwrap();
+
+        // A release replaces p1 and p2 by p3: p1 goes, the admin's p2 stays.
+        let next = vec![
+            shipped("q1", Category::Quote, "习语一"),
+            shipped("p3", Category::Political, "政治三"),
+        ];
+        let retired: BTreeSet<String> = ["p1".to_string(), "p2".to_string()].into();
+        store.sync_shipped(&next, now()).unwrap();
+        assert_eq!(store.retire_shipped(&retired, now()).unwrap(), 1);
+        assert_eq!(store.retire_shipped(&retired, now()).unwrap(), 0);
+        drop(store);
+
+        let store = crate::store::tests::reopen(dir.path());
+        let texts: Vec<String> = store.items().unwrap().into_iter().map(|i| i.text).collect();
+        assert_eq!(texts, vec!["管理员改写", "习语一", "政治三"]);
+        assert!(store.tombstones().unwrap().contains("p1"));
+        // An older library that still ships p1 does not bring it back.
+        store.sync_shipped(&library(), now()).unwrap();
+        assert_eq!(store.items().unwrap().len(), 3);
     }
 
     #[test]

@@ -297,8 +297,7 @@ fn import(config: &Config, clock: &Clock, file: &Path) -> anyhow::Result<ExitCod
     let (library, _) = load_content(config)?;
     let src =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let doc: Document = toml::from_str(&src)
-        .map_err(|e| anyhow::anyhow!(content::toml_error(&file.display().to_string(), &src, &e)))?;
+    let doc = Document::read(&file.display().to_string(), &src)?;
     if let Some(parent) = config.storage_path.parent() {
         std::fs::create_dir_all(parent)?;
     }

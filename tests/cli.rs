@@ -15,6 +15,7 @@ fn mingjing(dir: &Path, args: &[&str]) -> Output {
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("TELOXIDE_API_URL")
         .env_remove("MINGJING_CONFIG")
+        .env_remove("MINGJING_ADMINS")
         .env("RUST_LOG", "warn")
         .output()
         .expect("the binary runs")

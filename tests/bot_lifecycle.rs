@@ -285,4 +285,10 @@ async fn the_unknown_holiday_year_reaches_every_admin_once_they_can_be_reached()
     );
     assert_eq!((warnings(42), warnings(43), warnings(44)), (1, 1, 1));
     h.stop().await;
+    // At `info`, the scheduler's chatter ("Uninited", "Job creator created") stays out.
+    let log = h.stderr();
+    assert!(
+        log.contains("INFO") && !log.contains("tokio_cron_scheduler"),
+        "{log}"
+    );
 }

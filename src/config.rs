@@ -907,7 +907,7 @@ mod tests {
 
     #[test]
     fn every_mistake_of_a_file_is_reported_at_once() {
-        let cases: [(&str, &[&str]); 9] = [
+        let cases: [(&str, &[&str]); 10] = [
             // A bad time no longer hides a bad day rule, nor either a bad value elsewhere.
             (
                 "[schedule]\ndaily_at = \"25:00\"\ndays = \"weekdays\"\n\n[storage]\nkeep_days = \"long\"\n",
@@ -940,6 +940,13 @@ mod tests {
                 &[
                     "c.toml:1: shedule: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`",
                     "c.toml:5: storage.path: invalid type: integer `1`, expected a string",
+                ],
+            ),
+            (
+                "[[robot]]\nkind = \"wecom\"\n[orglife.extra]\nx = 1\n",
+                &[
+                    "c.toml:1: robot: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`",
+                    "c.toml:3: orglife.extra: unknown field `extra`, expected one of `enabled`, `month_end_days`, `item`",
                 ],
             ),
             (

@@ -69,6 +69,7 @@ pub(super) fn read<T: DeserializeOwned + Default>(src: &str, problems: &mut Prob
 struct Removed {
     /// A top-level key: a section (`[schedule]`), or a key outside any section.
     top: bool,
+    /// A table, or an array of tables (`[[robot]]`).
     table: bool,
 }
 
@@ -91,10 +92,12 @@ fn remove_at(table: &mut DeTable<'_>, offset: usize) -> Option<Removed> {
         match path.get(n + 1) {
             None => {
                 let (_, value) = here.remove_entry(key.as_str())?;
-                return Some(Removed {
-                    top: n == 0,
-                    table: value.get_ref().is_table(),
-                });
+                let table = match value.get_ref() {
+                    DeValue::Table(_) => true,
+                    DeValue::Array(a) => !a.is_empty() && a.iter().all(|v| v.get_ref().is_table()),
+                    _ => false,
+                };
+                return Some(Removed { top: n == 0, table });
             }
             Some(Step::Key(_)) => match here.get_mut(key.as_str())?.get_mut() {
                 DeValue::Table(t) => here = t,
@@ -155,8 +158,10 @@ fn find(table: &DeTable<'_>, offset: usize) -> Option<Vec<Step>> {
         };
         let here = || vec![Step::Key(key.get_ref().to_string())];
         let candidate = match deeper {
+            // The key itself (`[[robot]]` as an unknown section), not what it holds.
+            _ if at(key.span()) => here(),
             Some(inner) => [here(), inner].concat(),
-            None if at(key.span()) || at(value.span()) => here(),
+            None if at(value.span()) => here(),
             None => continue,
         };
         if best.as_ref().is_none_or(|b| candidate.len() > b.len()) {

@@ -13,6 +13,10 @@ use crate::content::{LineError, LineErrors, line_of, toml_error};
 /// The shipped holiday data, built into the binary.
 pub const BUILT_IN: &str = include_str!("../calendar/cn-holidays.toml");
 
+/// How far [`Calendar::workday_before`] and [`Calendar::workday_after`] look: an operator's
+/// file could make every day a holiday.
+const SEARCH_DAYS: usize = 366;
+
 /// Which days a subscription is delivered on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -55,6 +59,76 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(n[0], n[1], n.get(2).copied().unwrap_or(0))
 }
 
+/// Parses a date written `YYYY-MM-DD` (month and day may have one digit), saying which part
+/// is wrong when it is not a date: the command line's `--date`.
+pub fn parse_date(s: &str) -> Result<NaiveDate, BadDate> {
+    let parts: Vec<&str> = s.trim().split('-').collect();
+    let digits = |p: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let [y, m, d] = parts.as_slice() else {
+        return Err(BadDate::Shape);
+    };
+    if !digits(y, 4..=4) || !digits(m, 1..=2) || !digits(d, 1..=2) {
+        return Err(BadDate::Shape);
+    }
+    // Four digits and up to two: every part fits.
+    let (year, month, day) = (
+        y.parse().unwrap_or(0),
+        m.parse().unwrap_or(0),
+        d.parse().unwrap_or(0),
+    );
+    if !(1..=12).contains(&month) {
+        return Err(BadDate::Month(month));
+    }
+    let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or(BadDate::Shape)?;
+    let days = first
+        .checked_add_months(chrono::Months::new(1))
+        .map_or(31, |next| (next - first).num_days() as u32);
+    NaiveDate::from_ymd_opt(year, month, day).ok_or(BadDate::Day {
+        year,
+        month,
+        day,
+        days,
+    })
+}
+
+/// Why a `YYYY-MM-DD` is not a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadDate {
+    /// Not three parts of 4, 1–2 and 1–2 digits.
+    Shape,
+    /// The month is not 1 to 12.
+    Month(u32),
+    /// The month has no such day; it has `days`.
+    Day {
+        year: i32,
+        month: u32,
+        day: u32,
+        days: u32,
+    },
+}
+
+impl fmt::Display for BadDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            BadDate::Shape => f.write_str("expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            BadDate::Month(m) => write!(f, "the month is {m}; a month is 1 to 12"),
+            BadDate::Day {
+                year,
+                month,
+                day,
+                days,
+            } => write!(
+                f,
+                "the day is {day}; {year}-{month:02} has days 1 to {days}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BadDate {}
+
 impl fmt::Display for DayRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -70,6 +144,14 @@ pub enum DayKind {
     Holiday(String),
     /// A weekend day that is an official working day (调休上班).
     MakeUpWorkday(String),
+}
+
+/// One official holiday period of a known year: consecutive days off under one name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holiday {
+    pub name: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
 }
 
 /// The holiday arrangements of the years that are known.
@@ -247,6 +329,60 @@ impl Calendar {
         }
     }
 
+    /// The holiday periods of the known years in date order: runs of consecutive days off
+    /// that share a name.
+    pub fn holidays(&self) -> Vec<Holiday> {
+        let mut out: Vec<Holiday> = Vec::new();
+        for (&date, (_, name)) in &self.holidays {
+            match out.last_mut() {
+                Some(h) if h.name == *name && h.last.succ_opt() == Some(date) => h.last = date,
+                _ => out.push(Holiday {
+                    name: name.clone(),
+                    first: date,
+                    last: date,
+                }),
+            }
+        }
+        out
+    }
+
+    /// The names of the holiday periods, each once, in the order they first come.
+    pub fn holiday_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for (_, name) in self.holidays.values() {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// The last official working day before `date` (within a year; `None` past that).
+    pub fn workday_before(&self, date: NaiveDate) -> Option<NaiveDate> {
+        self.first_workday(date, NaiveDate::pred_opt)
+    }
+
+    /// The first official working day after `date` (within a year; `None` past that).
+    pub fn workday_after(&self, date: NaiveDate) -> Option<NaiveDate> {
+        self.first_workday(date, NaiveDate::succ_opt)
+    }
+
+    /// The first working day met stepping from `date` (excluded) with `step`.
+    fn first_workday(
+        &self,
+        date: NaiveDate,
+        step: fn(&NaiveDate) -> Option<NaiveDate>,
+    ) -> Option<NaiveDate> {
+        let mut d = date;
+        for _ in 0..SEARCH_DAYS {
+            d = step(&d)?;
+            if self.is_workday(d) {
+                return Some(d);
+            }
+        }
+        None
+    }
+
     /// The year whose arrangement is missing and should be announced on `today`: from
     /// December on, next year; any time, this year.
     pub fn missing_year(&self, today: NaiveDate) -> Option<i32> {
@@ -263,6 +399,50 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn dates_say_which_part_is_wrong() {
+        let ok = NaiveDate::from_ymd_opt(2026, 2, 8).unwrap();
+        assert_eq!(parse_date("2026-02-08"), Ok(ok));
+        assert_eq!(parse_date(" 2026-2-8 "), Ok(ok));
+        let leap = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+        assert_eq!(parse_date("2028-02-29"), Ok(leap));
+        let cases = [
+            ("abc", "expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            ("", "expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            (
+                "2026/12/01",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            ("26-12-01", "expected a date as YYYY-MM-DD, e.g. 2026-12-01"),
+            (
+                "2026-12-01-1",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            (
+                "2026-123-01",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            (
+                "2026-+1-01",
+                "expected a date as YYYY-MM-DD, e.g. 2026-12-01",
+            ),
+            ("2026-13-45", "the month is 13; a month is 1 to 12"),
+            ("2026-00-10", "the month is 0; a month is 1 to 12"),
+            ("2026-02-30", "the day is 30; 2026-02 has days 1 to 28"),
+            ("2028-02-30", "the day is 30; 2028-02 has days 1 to 29"),
+            ("2026-04-31", "the day is 31; 2026-04 has days 1 to 30"),
+            ("2026-12-32", "the day is 32; 2026-12 has days 1 to 31"),
+            ("2026-01-00", "the day is 0; 2026-01 has days 1 to 31"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_date(text).map_err(|e| e.to_string()),
+                Err(want.to_string()),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
@@ -389,5 +569,38 @@ holidays = [{ date = "2027-01-01", name = "元旦" }]
         ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn holiday_periods_and_the_working_days_around_them() {
+        let cal = Calendar::built_in();
+        let periods = cal.holidays();
+        let find = |name: &str, year: i32| {
+            periods
+                .iter()
+                .find(|h| h.name == name && h.first.year() == year)
+                .map(|h| (h.first, h.last))
+        };
+        assert_eq!(find("春节", 2026), Some((d("2026-02-15"), d("2026-02-23"))));
+        assert_eq!(
+            find("国庆节、中秋节", 2025),
+            Some((d("2025-10-01"), d("2025-10-08")))
+        );
+        assert_eq!(find("元旦", 2025), Some((d("2025-01-01"), d("2025-01-01"))));
+        assert_eq!(periods.len(), 6 + 7);
+        let names = cal.holiday_names();
+        assert_eq!(names[..3], ["元旦", "春节", "清明节"].map(String::from));
+        assert!(names.contains(&"国庆节、中秋节".to_string()) && names.contains(&"中秋节".into()));
+        // 2026-02-14, a Saturday, is a make-up working day: the last before 春节.
+        assert_eq!(cal.workday_before(d("2026-02-15")), Some(d("2026-02-14")));
+        assert_eq!(cal.workday_after(d("2026-02-23")), Some(d("2026-02-24")));
+        assert_eq!(cal.workday_after(d("2025-10-08")), Some(d("2025-10-09")));
+        // Two years of holidays only: nothing is found, and nothing loops forever.
+        let mut all = String::from("[[year]]\nyear = 2030\nholidays = [\n");
+        for day in d("2029-06-01").iter_days().take(730) {
+            all += &format!("{{ date = \"{day}\", name = \"假\" }},\n");
+        }
+        let all = Calendar::parse("x.toml", &(all + "]\n")).unwrap();
+        assert_eq!(all.workday_before(d("2030-12-31")), None);
     }
 }

@@ -53,13 +53,14 @@ pub enum CommandName {
     Tasks,
     Progress,
     Export,
+    Backup,
     Notice,
     Override,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 26] = [
+    pub const ALL: [CommandName; 27] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -82,6 +83,7 @@ impl CommandName {
         CommandName::Edit,
         CommandName::Del,
         CommandName::Export,
+        CommandName::Backup,
         CommandName::PushNow,
         CommandName::Stats,
         CommandName::Notice,
@@ -115,6 +117,7 @@ impl CommandName {
             CommandName::Tasks => "tasks",
             CommandName::Progress => "progress",
             CommandName::Export => "export",
+            CommandName::Backup => "backup",
             CommandName::Notice => "notice",
             CommandName::Override => "override",
         }
@@ -153,6 +156,7 @@ impl CommandName {
             | CommandName::PushNow
             | CommandName::Stats
             | CommandName::Export
+            | CommandName::Backup
             | CommandName::Notice
             | CommandName::Override => Audience::BotAdmin,
         }
@@ -257,6 +261,8 @@ pub enum Command {
     },
     /// `/export`: the library as `.xlsx`.
     Export,
+    /// `/backup`: the whole database as the TOML of `mingjing export`.
+    Backup,
     /// `/notice <文本>`; `text: None`: take the text of the message this one replies to.
     Notice {
         text: Option<String>,
@@ -335,6 +341,7 @@ impl Command {
             Command::Tasks => CommandName::Tasks,
             Command::Progress { .. } => CommandName::Progress,
             Command::Export => CommandName::Export,
+            Command::Backup => CommandName::Backup,
             Command::Notice { .. } => CommandName::Notice,
             Command::Override(_) => CommandName::Override,
         }
@@ -490,6 +497,7 @@ impl Command {
             CommandName::Task => Command::Task(TaskCommand::parse(args).map_err(Problem::Title)?),
             CommandName::Tasks => Command::Tasks,
             CommandName::Export => Command::Export,
+            CommandName::Backup => Command::Backup,
             CommandName::Progress => {
                 let (word, text) = first_word(args);
                 let number = word
@@ -906,6 +914,7 @@ mod tests {
             Command::Task(TaskCommand::Cancel(n)) => ("task", vec![n.to_string(), "撤销".into()]),
             Command::Tasks => ("tasks", vec![]),
             Command::Export => ("export", vec![]),
+            Command::Backup => ("backup", vec![]),
             Command::Progress { number, text } => {
                 ("progress", vec![number.to_string(), text.clone()])
             }
@@ -952,6 +961,7 @@ mod tests {
             Just(Command::Status),
             Just(Command::PushNow),
             Just(Command::Stats),
+            Just(Command::Backup),
             proptest::option::of(any_time()).prop_map(|time| Command::Subscribe { time }),
             any_time().prop_map(|time| Command::SetTime { time }),
             proptest::sample::select(vec![DayRule::Workdays, DayRule::Everyday])

@@ -2,6 +2,7 @@
 
 mod orglife;
 mod read;
+mod study;
 mod tasks;
 
 use std::fmt;
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::calendar::{DayRule, parse_time};
-use crate::content::line_of;
+use crate::content::{Category, line_of};
 
 use self::orglife::RawOrgLife;
 pub use self::orglife::{MONTH_END_DAYS, OrgLife};
@@ -171,6 +172,8 @@ pub struct Config {
     pub days: DayRule,
     pub catch_up: Duration,
     pub study: StudyRule,
+    /// The study categories the 第一议题 line rotates over, in turn.
+    pub study_from: Vec<Category>,
     pub calendar: Option<PathBuf>,
     pub max_per_second: u32,
     pub paid_broadcast: bool,
@@ -215,6 +218,7 @@ struct RawSchedule {
     days: Option<Spanned<String>>,
     catch_up: Option<Spanned<String>>,
     study: Option<Spanned<String>>,
+    study_from: study::RawStudyFrom,
     calendar: String,
 }
 
@@ -477,6 +481,7 @@ impl Config {
         let calendar = Some(s.calendar.trim())
             .filter(|c| !c.is_empty())
             .map(resolve);
+        let study_from = study::parse(&s.study_from, p);
         let orglife = orglife::parse(raw.orglife, p);
         let tasks = tasks::parse(raw.tasks, p);
 
@@ -496,6 +501,7 @@ impl Config {
             days: days.unwrap_or(DayRule::Workdays),
             catch_up: catch_up.unwrap_or(Duration::from_secs(2 * 3600)),
             study: study.unwrap_or(StudyRule::Daily),
+            study_from,
             calendar,
             max_per_second,
             paid_broadcast: raw.delivery.paid_broadcast,
@@ -622,6 +628,7 @@ mod tests {
         assert_eq!(defaults.days, DayRule::Workdays);
         assert_eq!(defaults.catch_up, Duration::from_secs(7200));
         assert_eq!(defaults.study, StudyRule::Daily);
+        assert_eq!(defaults.study_from, [Category::Quote]);
         assert_eq!(defaults.max_per_second, 30);
         assert!(defaults.checkin);
         assert_eq!(
@@ -670,6 +677,36 @@ mod tests {
                 "schedule.study",
                 2,
                 "weekly",
+            ),
+            (
+                "[schedule]\nstudy_from = [\"习语\", \"政治\"]\n",
+                "schedule.study_from",
+                2,
+                "\"政治\" is a category of the daily mirror, not of study (expected 习语、法规、经典)",
+            ),
+            (
+                "[schedule]\nstudy_from = []\n",
+                "schedule.study_from",
+                2,
+                "an empty list",
+            ),
+            (
+                "[schedule]\nstudy_from = [\n  \"law\",\n  \"法规\",\n]\n",
+                "schedule.study_from",
+                4,
+                "\"法规\" (法规) is listed twice",
+            ),
+            (
+                "[schedule]\nstudy_from = [\"诗词\"]\n",
+                "schedule.study_from",
+                2,
+                "unknown category \"诗词\"",
+            ),
+            (
+                "[schedule]\nstudy_from = \"习语\"\n",
+                "schedule.study_from",
+                2,
+                "invalid type",
             ),
             (
                 "[delivery]\nmax_per_second = 0\n",
@@ -886,6 +923,22 @@ mod tests {
     }
 
     #[test]
+    fn study_from_takes_names_and_aliases_in_the_order_given() {
+        let c = parse("[schedule]\nstudy_from = [\"law\", \"习语\", \"Classic\"]\n").unwrap();
+        assert_eq!(
+            c.study_from,
+            [Category::Law, Category::Quote, Category::Classic]
+        );
+        // The shipped example's commented line, uncommented, is valid too.
+        let line = EXAMPLE
+            .lines()
+            .find_map(|l| l.strip_prefix("# study_from = "))
+            .expect("config.toml shows a study_from example");
+        let c = parse(&format!("[schedule]\nstudy_from = {line}\n")).unwrap();
+        assert!(c.study_from.len() > 1, "{line}");
+    }
+
+    #[test]
     fn environment_wins_and_token_is_never_printed() {
         let env = Env {
             token: Some("123:SECRET".into()),
@@ -907,7 +960,7 @@ mod tests {
 
     #[test]
     fn every_mistake_of_a_file_is_reported_at_once() {
-        let cases: [(&str, &[&str]); 10] = [
+        let cases: [(&str, &[&str]); 11] = [
             // A bad time no longer hides a bad day rule, nor either a bad value elsewhere.
             (
                 "[schedule]\ndaily_at = \"25:00\"\ndays = \"weekdays\"\n\n[storage]\nkeep_days = \"long\"\n",
@@ -924,7 +977,7 @@ mod tests {
                  [content]\ndir = 7\n[tasks]\ncount = \"hours\"\n[orglife]\nmonth_end_days = 0\n",
                 &[
                     "c.toml:2: telegram.admins: invalid type: string \"me\", expected i64",
-                    "c.toml:4: schedule.colour: unknown field `colour`, expected one of `timezone`, `daily_at`, `days`, `catch_up`, `study`, `calendar`",
+                    "c.toml:4: schedule.colour: unknown field `colour`, expected one of `timezone`, `daily_at`, `days`, `catch_up`, `study`, `study_from`, `calendar`",
                     "c.toml:5: schedule.study: unknown value \"weekly\" (expected \"daily\", \"monday\" or \"off\")",
                     "c.toml:7: delivery.max_per_second: must be at least 1, not 0",
                     "c.toml:8: delivery.paid_broadcast: invalid type: string \"yes\", expected a boolean",
@@ -947,6 +1000,15 @@ mod tests {
                 &[
                     "c.toml:1: robot: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`",
                     "c.toml:3: orglife.extra: unknown field `extra`, expected one of `enabled`, `month_end_days`, `item`",
+                ],
+            ),
+            // Every bad name of a list.
+            (
+                "[schedule]\nstudy_from = [\"诗词\", \"习语\", \"政治\"]\ndays = \"weekly\"\n",
+                &[
+                    "c.toml:2: schedule.study_from: unknown category \"诗词\" (expected 习语、法规、经典)",
+                    "c.toml:2: schedule.study_from: \"政治\" is a category of the daily mirror, not of study (expected 习语、法规、经典)",
+                    "c.toml:3: schedule.days: unknown day rule \"weekly\" (expected \"workdays\" or \"everyday\")",
                 ],
             ),
             (

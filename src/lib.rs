@@ -4,9 +4,13 @@
 //!
 //! The pure core takes its inputs (and the time) as values; it knows no sled, teloxide or
 //! tokio, and of the shell it uses only [`config`]'s settings, handed to it:
-//! - [`content`]: categories, items, the shipped library in `reminders/`;
-//! - [`calendar`]: China's official working days, the day rules, times of day;
-//! - [`edition`]: rotation and rendering of the daily edition;
+//! - [`content`]: categories, items, pinned dates and holiday anchors, the shipped library
+//!   in `reminders/`, duplicate and similar texts;
+//! - [`calendar`]: China's official working days and holiday periods, the day rules, times
+//!   of day;
+//! - [`festival`]: pinned and anchored items placed on working days (collisions included);
+//! - [`edition`]: the daily edition: its rules, rotation (the 第一议题's turns too) and
+//!   rendering;
 //! - [`schedule`]: delivery days, due instants (the next one too), the study rule;
 //! - [`subscription`]: a chat's subscription record;
 //! - [`delivery`]: the delivery log's records and counts, the `/stats` and `/pushnow` figures;
@@ -30,7 +34,9 @@
 //!   redaction;
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
 //! - [`bot`]: the Telegram bot: the handler tree, subscriptions, taps, records;
-//! - [`cli`]: the commands of the `mingjing` binary;
+//! - [`cli`]: the commands of the `mingjing` binary (`check` lists the fixed days ahead);
+//! - [`control`]: the running bot's control socket, through which `export` and `preview`
+//!   reach it (the protocol, both ends, and what those commands print);
 //! - [`logging`]: tracing to stderr, with the token scrubbed;
 //! - [`memory`]: the allocator's set-up, and giving freed memory back.
 
@@ -43,9 +49,11 @@ pub mod clock;
 pub mod command;
 pub mod config;
 pub mod content;
+pub mod control;
 pub mod deliver;
 pub mod delivery;
 pub mod edition;
+pub mod festival;
 pub mod logging;
 pub mod memory;
 pub mod message;

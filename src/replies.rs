@@ -2,6 +2,7 @@
 //!
 //! Whatever comes from users or the database is escaped here.
 
+pub mod backup;
 pub mod notice;
 pub mod orglife;
 pub mod overrides;
@@ -13,9 +14,10 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use crate::access::{Refusal, Role};
 use crate::calendar::DayRule;
 use crate::command::{Audience, CommandName, Problem, SOURCE_MARK};
-use crate::content::{Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
+use crate::content::{Anchor, Category, Item, MAX_SOURCE_CHARS, MAX_TEXT_CHARS, TextError};
 use crate::delivery::{Kind, PushReport, State, Stats};
 use crate::edition::{date_line, escape};
+use crate::festival::Reason;
 use crate::report::{GroupRow, Month, Summary, percent};
 use chrono_tz::Tz;
 
@@ -54,6 +56,7 @@ fn summary(name: CommandName) -> &'static str {
         CommandName::Tasks => "未办结的督办事项",
         CommandName::Progress => "报告督办进展",
         CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
+        CommandName::Backup => "备份全部数据（TOML 文件，可用 mingjing import 恢复）",
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
         CommandName::Override => "某日停发、附加或替换晨间提醒",
     }
@@ -837,6 +840,34 @@ pub fn report_all_private_only() -> String {
     "/report all 仅限机器人管理员在私聊中使用。".to_string()
 }
 
+/// Why a pinned or anchored item appears on its day, as `mingjing check` lists it: `春节前`,
+/// `07-01`, `07-01 非工作日，提前`, `国庆前 与 integrity-049 同日，提前`. `off_work`: its
+/// pinned date is not an official working day; `yielded_to`: the item that won its day.
+pub fn fixed_day(reason: &Reason, off_work: bool, yielded_to: Option<&str>) -> String {
+    let mut out = match reason {
+        Reason::Pinned { on } => on.format("%m-%d").to_string(),
+        Reason::Anchored {
+            anchor: Anchor::Before(name),
+            ..
+        } => format!("{name}前"),
+        Reason::Anchored {
+            anchor: Anchor::After(name),
+            ..
+        } => format!("{name}后"),
+    };
+    let mut notes = Vec::new();
+    if off_work {
+        notes.push("非工作日".to_string());
+    }
+    if let Some(winner) = yielded_to {
+        notes.push(format!("与 {winner} 同日"));
+    }
+    if !notes.is_empty() {
+        out += &format!(" {}，提前", notes.join("，"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -850,6 +881,7 @@ mod tests {
             text: text.into(),
             source: None,
             dates: vec![],
+            anchor: None,
             added_by: Some(1),
             added_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             edited_by: None,
@@ -1014,5 +1046,31 @@ mod tests {
         }
         assert_eq!(overview_file_name(oct), "记实-全部群组-2026-10.csv");
         assert_eq!(overview_workbook_name(oct), "记实-全部群组-2026-10.xlsx");
+    }
+
+    #[test]
+    fn why_a_fixed_item_is_on_its_day() {
+        let on = NaiveDate::from_ymd_opt(2028, 7, 1).unwrap();
+        let pinned = Reason::Pinned { on };
+        assert_eq!(fixed_day(&pinned, false, None), "07-01");
+        assert_eq!(fixed_day(&pinned, true, None), "07-01 非工作日，提前");
+        assert_eq!(
+            fixed_day(&pinned, true, Some("political-001")),
+            "07-01 非工作日，与 political-001 同日，提前"
+        );
+        let before = Reason::Anchored {
+            anchor: Anchor::Before("春节".into()),
+            holiday: "春节".into(),
+        };
+        assert_eq!(fixed_day(&before, false, None), "春节前");
+        assert_eq!(
+            fixed_day(&before, false, Some("#9")),
+            "春节前 与 #9 同日，提前"
+        );
+        let after = Reason::Anchored {
+            anchor: Anchor::After("国庆".into()),
+            holiday: "国庆节、中秋节".into(),
+        };
+        assert_eq!(fixed_day(&after, false, None), "国庆后");
     }
 }

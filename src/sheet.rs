@@ -384,6 +384,7 @@ mod tests {
             text: text.into(),
             source: None,
             dates: Vec::new(),
+            anchor: None,
             added_by: Some(1),
             added_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             edited_by: None,

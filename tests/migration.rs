@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::NaiveDate;
+use mingjing::calendar::Calendar;
+use mingjing::content;
 use mingjing::delivery::{Kind, Slot, State};
 use mingjing::message::Address;
 use mingjing::store::{Document, Store};
@@ -116,6 +118,37 @@ fn a_first_version_export_imports_and_the_binary_exports_it_again() {
         "{text}"
     );
     assert!(text.contains("kind = \"edition\""));
-    let now: Document = toml::from_str(&text).unwrap();
-    same_contents(&now, &old_export());
+    let mut now: Document = toml::from_str(&text).unwrap();
+    // The import is followed by a sync of the shipped library: shipped items no admin
+    // edited follow its texts, dates and anchors, and its new items are added. Apart from
+    // that, nothing changed.
+    let holidays = Calendar::built_in().holiday_names();
+    let library = content::load_library(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("reminders"),
+        &holidays,
+    )
+    .unwrap();
+    let mut expected = old_export();
+    for item in expected.items.iter_mut().filter(|i| i.edited_by.is_none()) {
+        if let Some(s) = library
+            .items
+            .iter()
+            .find(|s| Some(&s.key) == item.key.as_ref())
+        {
+            *item = s.to_item(item.id, item.added_at);
+        }
+    }
+    let old_ids: Vec<u64> = expected.items.iter().map(|i| i.id).collect();
+    let added = now
+        .items
+        .iter()
+        .filter(|i| !old_ids.contains(&i.id))
+        .count();
+    assert_eq!(now.next_id, expected.next_id + added as u64);
+    now.items.retain(|i| old_ids.contains(&i.id));
+    now.next_id = expected.next_id;
+    same_contents(&now, &expected);
+    // The shipped festival items of the old database are anchored now.
+    let anchored = now.items.iter().filter(|i| i.anchor.is_some());
+    assert!(anchored.count() >= 5);
 }

@@ -12,9 +12,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use mingjing::calendar::{Calendar, DayKind, DayRule};
-use mingjing::config::{self, Config, Env};
-use mingjing::content::{self, Category, PinDate, ShippedItem};
+use mingjing::config::{self, Config, Env, StudyRule};
+use mingjing::content::{self, Anchor, Category, PinDate, ShippedItem};
 use mingjing::delivery::{Delivery, Kind, State};
+use mingjing::edition::Rules;
 use mingjing::message::Address;
 use mingjing::store::{Document, Store};
 use mingjing::subscription::Subscription;
@@ -299,7 +300,7 @@ proptest! {
             .enumerate()
             .map(|(i, s)| (format!("reminders/{i}.toml"), s))
             .collect();
-        let _ = content::parse_library(&files);
+        let _ = content::parse_library(&files, &holidays());
     }
 
     #[test]
@@ -490,22 +491,41 @@ fn library_items() -> impl Strategy<Value = Vec<ShippedItem>> {
         text(500),
         proptest::option::of(text(100)),
         prop::collection::vec(pin, 0..3),
+        proptest::option::of((
+            any::<bool>(),
+            select(vec!["春节", "中秋", "国庆", "端午", "节后"]),
+        )),
     );
     prop::collection::vec(item, 0..12).prop_map(|items| {
         items
             .into_iter()
             .enumerate()
-            .map(|(i, (key, category, text, source, dates))| ShippedItem {
-                key: format!("{key}-{i}"),
-                category,
-                text,
-                source: if category.needs_source() {
-                    Some(source.unwrap_or_else(|| "《源》".into()))
-                } else {
-                    source
+            .map(
+                |(i, (key, category, text, source, dates, anchor))| ShippedItem {
+                    key: format!("{key}-{i}"),
+                    category,
+                    text,
+                    source: if category.needs_source() {
+                        Some(source.unwrap_or_else(|| "《源》".into()))
+                    } else {
+                        source
+                    },
+                    // An item is pinned or anchored, not both.
+                    anchor: anchor.filter(|_| dates.is_empty()).map(|(before, name)| {
+                        let name = if name == "节后" {
+                            "国庆节、中秋节"
+                        } else {
+                            name
+                        };
+                        if before {
+                            Anchor::Before(name.into())
+                        } else {
+                            Anchor::After(name.into())
+                        }
+                    }),
+                    dates,
                 },
-                dates,
-            })
+            )
             .collect()
     })
 }
@@ -531,12 +551,24 @@ fn write_library(items: &[ShippedItem], aliases: bool) -> String {
                 let dates = i.dates.iter().map(|&d| Value::String(d.into())).collect();
                 t.insert("dates".into(), Value::Array(dates));
             }
+            match &i.anchor {
+                Some(Anchor::Before(name)) => {
+                    t.insert("before".into(), Value::String(name.clone()))
+                }
+                Some(Anchor::After(name)) => t.insert("after".into(), Value::String(name.clone())),
+                None => None,
+            };
             Value::Table(t)
         })
         .collect();
     let mut doc = Table::new();
     doc.insert("item".into(), Value::Array(items));
     toml::to_string(&doc).expect("a table serializes")
+}
+
+/// The names of the built-in calendar's holiday periods, which anchors must match.
+fn holidays() -> Vec<String> {
+    Calendar::built_in().holiday_names()
 }
 
 /// Named days of a holiday file.
@@ -594,7 +626,7 @@ proptest! {
     #[test]
     fn a_valid_library_reads_back_as_written(items in library_items(), aliases in any::<bool>()) {
         let src = write_library(&items, aliases);
-        let lib = content::parse_library(&[("reminders/x.toml".to_string(), src.clone())])
+        let lib = content::parse_library(&[("reminders/x.toml".to_string(), src.clone())], &holidays())
             .unwrap_or_else(|e| panic!("{e}\n{src}"));
         prop_assert_eq!(lib.items, items);
     }
@@ -776,7 +808,8 @@ fn contents() -> impl Strategy<Value = Contents> {
 
 fn fill(store: &Store, c: &Contents) {
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
-    let lib = content::load_library(Path::new("/nonexistent")).expect("the built-in library");
+    let lib = content::load_library(Path::new("/nonexistent"), &holidays())
+        .expect("the built-in library");
     store
         .sync_shipped(&lib.items[..5.min(lib.items.len())], now)
         .unwrap();
@@ -798,11 +831,22 @@ fn fill(store: &Store, c: &Contents) {
         store.put_subscription(s).unwrap();
     }
     store.put_deliveries(&c.deliveries).unwrap();
+    let calendar = Calendar::built_in();
     for &(day, study) in &c.editions {
+        let rules = Rules {
+            calendar: &calendar,
+            days: DayRule::Workdays,
+            study: if study {
+                StudyRule::Daily
+            } else {
+                StudyRule::Off
+            },
+            study_from: &[Category::Quote, Category::Law],
+        };
         store
             .edition(
                 NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + Duration::days(day.into()),
-                study,
+                &rules,
             )
             .unwrap();
     }
@@ -825,6 +869,7 @@ fn any_document() -> impl Strategy<Value = Document> {
             text,
             source,
             dates: vec![],
+            anchor: None,
             added_by: None,
             added_at: at,
             edited_by: None,
@@ -919,6 +964,8 @@ proptest! {
         let _ = store.pending_deliveries().unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + Duration::days(day.into());
         let _ = store.tally_on(date);
-        let _ = store.edition(date, true);
+        let calendar = Calendar::built_in();
+        let config = Config::parse("c.toml", "", Path::new(""), &Env::default()).unwrap();
+        let _ = store.edition(date, &Rules::of(&config, &calendar));
     }
 }

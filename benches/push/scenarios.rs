@@ -553,6 +553,7 @@ fn item(i: usize, made: DateTime<Utc>) -> Item {
             .needs_source()
             .then(|| "《中国共产党廉洁自律准则》".to_string()),
         dates: vec![],
+        anchor: None,
         added_by: Some(ADMIN),
         added_at: made,
         edited_by: None,

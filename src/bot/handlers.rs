@@ -10,8 +10,8 @@ use teloxide::types::{Chat, Me};
 use super::overrides;
 use super::subscriptions::{self, ChatInfo};
 use super::{
-    App, library, lifecycle, notice, orglife, outbox, reading, records, taps, tasks, upload,
-    with_store,
+    App, backup, library, lifecycle, notice, orglife, outbox, reading, records, taps, tasks,
+    upload, with_store,
 };
 use crate::access::{self, Access, Asker, Refusal, Role};
 use crate::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
@@ -244,6 +244,7 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
         }
         Command::Tasks | Command::Progress { .. } => return replies::tasks::group_only(),
         Command::Export => return upload::export(bot, app, msg).await,
+        Command::Backup => return backup::backup(bot, app, msg).await,
         Command::Today => with_store(app, reading::today).await,
         Command::Study => with_store(app, reading::study).await,
         Command::Add { category, text } => {

@@ -8,11 +8,13 @@
 //! - [`orglife`]: `/orglife`, `/done`, `/undone`, `/report orglife`, taps on item buttons;
 //! - [`tasks`]: 督办: `/task`, `/tasks`, `/progress`, progress replies, taps on task cards;
 //! - [`upload`]: the library uploaded as a file (dry run, confirmation) and `/export`;
+//! - [`backup`]: `/backup`, the whole database as a file;
 //! - [`notice`]: `/notice` and the taps on its `发送` / `取消`;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
 
+pub mod backup;
 pub mod handlers;
 pub mod library;
 pub mod lifecycle;

@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 
 use super::App;
+use crate::edition::Rules;
 use crate::overrides::{self, Override, OverrideCommand};
 use crate::replies;
-use crate::schedule;
 use crate::store;
 
 /// Lists, sets or cancels an override.
@@ -48,12 +48,7 @@ pub fn command(app: &App, by: i64, command: OverrideCommand) -> store::Result<St
 
 /// The morning message of `date` as it stands now (empty on a 停发 day), changing nothing.
 fn morning(app: &App, date: NaiveDate, today: NaiveDate) -> store::Result<String> {
-    let c = &app.config;
-    let edition = app.store.forecast(
-        date,
-        today,
-        |d| app.calendar.is_delivery_day(c.days, d),
-        |d| schedule::study_on(c.study, &app.calendar, c.days, d),
-    )?;
+    let rules = Rules::of(&app.config, &app.calendar);
+    let edition = app.store.forecast(date, today, &rules)?;
     Ok(edition.html)
 }

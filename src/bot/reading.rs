@@ -4,15 +4,13 @@ use super::App;
 use crate::edition;
 use crate::overrides::Action;
 use crate::replies;
-use crate::schedule;
 use crate::store;
 
 /// Today's edition: composed and fixed now if no delivery or `/today` did it before.
 pub fn today(app: &App) -> store::Result<String> {
     let date = app.today();
-    let config = &app.config;
-    let with_study = schedule::study_on(config.study, &app.calendar, config.days, date);
-    let edition = app.store.edition(date, with_study)?;
+    let rules = edition::Rules::of(&app.config, &app.calendar);
+    let edition = app.store.edition(date, &rules)?;
     let skipped = || -> store::Result<bool> {
         Ok(app.store.override_on(date)?.map(|o| o.action) == Some(Action::Skip))
     };

@@ -13,12 +13,12 @@ use super::port::{Outgoing, Sender};
 use super::{Engine, Job, Result};
 use crate::checkin;
 use crate::delivery::{Delivery, Kind, Slot};
+use crate::edition::Rules;
 use crate::message::{Address, Attachment, Buttons};
 use crate::orglife::{self, Mark};
 use crate::overrides::Action;
 use crate::replies;
 use crate::report::Month;
-use crate::schedule;
 
 /// What a kind prepares once for a batch.
 pub(super) enum Prepared {
@@ -34,13 +34,12 @@ impl<S: Sender> Engine<S> {
     pub(super) fn prepare(&self, kind: Kind, date: NaiveDate) -> Result<Prepared> {
         match kind {
             Kind::Edition => {
-                let c = &self.inner.config;
-                let with_study = schedule::study_on(c.study, &self.inner.calendar, c.days, date);
+                let rules = Rules::of(&self.inner.config, &self.inner.calendar);
                 // Not started on a 停发 day; a batch resumed or pushed then sends nothing.
                 if self.inner.store.override_on(date)?.map(|o| o.action) == Some(Action::Skip) {
                     return Ok(Prepared::Nothing("停发"));
                 }
-                let edition = self.inner.store.edition(date, with_study)?;
+                let edition = self.inner.store.edition(date, &rules)?;
                 if edition.is_empty() {
                     tracing::error!(%date, "the edition has no items: nothing sent");
                     self.tell_admins(replies::edition_has_no_items(date));

@@ -348,6 +348,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::rules;
     use chrono::TimeZone;
 
     fn d(n: u32) -> NaiveDate {
@@ -471,7 +472,7 @@ mod tests {
         store
             .add_item(crate::content::Category::Political, "x", None, 1, t(1, 0))
             .unwrap();
-        store.edition(d(1), true).unwrap();
+        store.edition(d(1), &rules()).unwrap();
         let record = crate::delivery::Delivery {
             state: crate::delivery::State::Sent,
             message_id: Some(3),

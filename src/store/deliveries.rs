@@ -340,6 +340,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::rules;
     use chrono::{TimeZone, Utc};
 
     fn record(date: NaiveDate, chat_id: i64, state: State) -> Delivery {
@@ -373,8 +374,8 @@ mod tests {
                 Utc::now(),
             )
             .unwrap();
-        store.edition(d1, true).unwrap();
-        store.edition(d2, true).unwrap();
+        store.edition(d1, &rules()).unwrap();
+        store.edition(d2, &rules()).unwrap();
         assert_eq!(store.deliveries_on(d1).unwrap().len(), 2);
         assert_eq!(
             store.tally_on(d1).unwrap(),

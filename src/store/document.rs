@@ -58,6 +58,13 @@ pub struct Document {
     pub overrides: Vec<Override>,
 }
 
+impl Document {
+    /// The document as `mingjing export` writes it.
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(self)
+    }
+}
+
 /// The export format written: 3 adds organisational-life marks, private chats and group
 /// admins, and tasks (optional, so still 3); 2 files deliveries by kind, key and address;
 /// 1 (the first version's, Telegram morning editions only). All are read.

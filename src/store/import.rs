@@ -10,8 +10,8 @@ use sled::transaction::{
 
 use super::document::{FORMAT, FORMATS_READ};
 use super::{
-    Document, NEXT_ID, ROTATION, Result, Store, StoreError, chat_key, checkins, date_key, decode,
-    decode_id, deliveries, encode, notices, orglife, overrides, tasks, tx_error,
+    Document, NEXT_ID, ROTATION, ROTATION_BEFORE, Result, Store, StoreError, chat_key, checkins,
+    date_key, decode, decode_id, deliveries, encode, notices, orglife, overrides, tasks, tx_error,
 };
 use crate::content::{Item, LineError, toml_error};
 
@@ -197,6 +197,8 @@ impl Store {
                 let next = next.max(doc.next_id).max(max_id + 1);
                 meta.insert(NEXT_ID, &next.to_be_bytes())?;
                 meta.insert(ROTATION, encode(&doc.rotation))?;
+                // The state before the newest edition here is not the document's.
+                meta.remove(ROTATION_BEFORE)?;
                 for e in &doc.editions {
                     editions.insert(date_key(e.date).as_bytes(), encode(e))?;
                 }
@@ -313,6 +315,7 @@ mod tests {
     use crate::delivery::{Delivery, Slot, State, Tally};
     use crate::edition::{Edition, Rotation};
     use crate::message::Address;
+    use crate::store::tests::rules;
     use crate::store::tests::{d, library, now};
     use crate::subscription::Subscription;
     use chrono::{NaiveDate, NaiveTime};
@@ -394,7 +397,7 @@ mod tests {
             )
             .unwrap();
         store.delete_item(2, now()).unwrap();
-        store.edition(d(1), true).unwrap();
+        store.edition(d(1), &rules()).unwrap();
         store
             .put_subscription(&Subscription {
                 title: "支部".into(),
@@ -418,6 +421,49 @@ mod tests {
             .add_item(Category::Law, "条", Some("《法》"), 7, now())
             .unwrap();
         assert_eq!(added.id, 5);
+    }
+
+    #[test]
+    fn anchors_and_the_study_turn_go_through_export_and_import() {
+        use crate::content::{Anchor, ShippedItem};
+        let lib = vec![
+            ShippedItem {
+                anchor: Some(Anchor::Before("春节".into())),
+                ..crate::store::tests::shipped("i1", Category::Integrity, "节前廉洁")
+            },
+            crate::store::tests::shipped("q1", Category::Quote, "习语一"),
+        ];
+        let a = tempfile::tempdir().unwrap();
+        let store = Store::open(a.path()).unwrap();
+        store.sync_shipped(&lib, now()).unwrap();
+        store.edition(d(1), &rules()).unwrap();
+        let text = toml::to_string(&store.export().unwrap()).unwrap();
+        assert!(text.contains("before = \"春节\""), "{text}");
+        assert!(text.contains("last_study = 2"), "{text}");
+
+        let b = tempfile::tempdir().unwrap();
+        let other = Store::open(b.path()).unwrap();
+        other.import(&toml::from_str(&text).unwrap()).unwrap();
+        other.sync_shipped(&lib, now()).unwrap();
+        assert_eq!(toml::to_string(&other.export().unwrap()).unwrap(), text);
+        assert_eq!(
+            other.item(1).unwrap().unwrap().anchor,
+            Some(Anchor::Before("春节".into()))
+        );
+        // An export written before anchors (no anchor, no study turn) imports as it was.
+        let old = text
+            .lines()
+            .filter(|l| !l.contains("春节") && !l.contains("last_study") && *l != "[item.anchor]")
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = tempfile::tempdir().unwrap();
+        let third = Store::open(c.path()).unwrap();
+        third.import(&toml::from_str(&old).unwrap()).unwrap();
+        assert_eq!(third.item(1).unwrap().unwrap().anchor, None);
+        assert_eq!(third.rotation().unwrap().last_study, None);
+        // …and the next sync anchors the shipped item.
+        third.sync_shipped(&lib, now()).unwrap();
+        assert!(third.item(1).unwrap().unwrap().anchor.is_some());
     }
 
     #[test]
@@ -483,7 +529,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         store.sync_shipped(&library(), now()).unwrap();
         store.put_subscription(&subscription(-1)).unwrap();
-        store.edition(d(1), true).unwrap();
+        store.edition(d(1), &rules()).unwrap();
         store
             .put_deliveries(&[
                 delivery(-1, d(1), State::Pending),

@@ -13,7 +13,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::content::{Category, Item, ShippedItem};
-use crate::edition::{self, Edition, Rotation};
+use crate::edition::{self, Edition, Rotation, Rules};
 use crate::subscription::Subscription;
 
 mod checkins;
@@ -61,6 +61,9 @@ pub struct SyncReport {
 
 const NEXT_ID: &[u8] = b"next_id";
 const ROTATION: &[u8] = b"rotation";
+/// The rotation state before the newest composed edition, with its date: an override set
+/// for that day gives it back exactly (see [`Store::set_override`]).
+const ROTATION_BEFORE: &[u8] = b"rotation_before";
 
 /// The database. Cheap to clone.
 #[derive(Clone)]
@@ -146,30 +149,21 @@ impl Store {
                     let same = item.category == s.category
                         && item.text == s.text
                         && item.source == s.source
-                        && item.dates == s.dates;
+                        && item.dates == s.dates
+                        && item.anchor == s.anchor;
                     if item.edited_by.is_none() && !same {
                         item.category = s.category;
                         item.text = s.text.clone();
                         item.source = s.source.clone();
                         item.dates = s.dates.clone();
+                        item.anchor = s.anchor.clone();
                         self.items.insert(id.to_be_bytes(), encode(&item))?;
                         report.updated += 1;
                     }
                 }
                 None => {
                     let id = self.next_id()?;
-                    let item = Item {
-                        id,
-                        key: Some(s.key.clone()),
-                        category: s.category,
-                        text: s.text.clone(),
-                        source: s.source.clone(),
-                        dates: s.dates.clone(),
-                        added_by: None,
-                        added_at: now,
-                        edited_by: None,
-                        edited_at: None,
-                    };
+                    let item = s.to_item(id, now);
                     self.items.insert(id.to_be_bytes(), encode(&item))?;
                     self.keys.insert(s.key.as_bytes(), &id.to_be_bytes())?;
                     report.added += 1;
@@ -208,6 +202,7 @@ impl Store {
             text: text.to_string(),
             source: source.map(str::to_string),
             dates: vec![],
+            anchor: None,
             added_by: Some(by),
             added_at: now,
             edited_by: None,
@@ -219,7 +214,8 @@ impl Store {
     }
 
     /// Applies a confirmed upload: adds its new rows and changes the items of its updated
-    /// rows (text, source, dates), as bot admin `by`. Returns (added, changed).
+    /// rows (text, source, dates; dates given replace a holiday anchor), as bot admin `by`.
+    /// Returns (added, changed).
     pub fn apply_upload(
         &self,
         new: &[crate::sheet::Row],
@@ -243,6 +239,9 @@ impl Store {
             };
             item.text = row.text.clone();
             item.source = row.source.clone();
+            if !row.dates.is_empty() {
+                item.anchor = None;
+            }
             item.dates = row.dates.clone();
             item.edited_by = Some(by);
             item.edited_at = Some(now);
@@ -338,10 +337,10 @@ impl Store {
         }
     }
 
-    /// The edition of `date`: the stored one, or one composed now (with the date's override),
-    /// stored with the rotation state it leaves, and flushed. An empty edition (no items, or
-    /// 停发) is returned but not stored.
-    pub fn edition(&self, date: NaiveDate, with_study: bool) -> Result<Edition> {
+    /// The edition of `date`: the stored one, or one composed now by `rules` (with the
+    /// date's override), stored with the rotation state it leaves, and flushed. An empty
+    /// edition (no items, or 停发) is returned but not stored.
+    pub fn edition(&self, date: NaiveDate, rules: &Rules) -> Result<Edition> {
         if let Some(e) = self.stored_edition(date)? {
             return Ok(e);
         }
@@ -362,11 +361,12 @@ impl Store {
                     }
                     None => None,
                 };
-                let (edition, rotation) =
-                    edition::compose(&items, &rotation, date, with_study, change.as_ref());
+                let (edition, after) =
+                    edition::compose(&items, &rotation, date, rules, change.as_ref());
                 if !edition.is_empty() {
                     editions.insert(key.as_bytes(), encode(&edition))?;
-                    meta.insert(ROTATION, encode(&rotation))?;
+                    meta.insert(ROTATION, encode(&after))?;
+                    meta.insert(ROTATION_BEFORE, encode(&(date, rotation)))?;
                 }
                 Ok(edition)
             });
@@ -577,6 +577,19 @@ mod tests {
         }
     }
 
+    static CALENDAR: std::sync::LazyLock<crate::calendar::Calendar> =
+        std::sync::LazyLock::new(crate::calendar::Calendar::built_in);
+
+    /// Editions every day, a 第一议题 line from 习语 each.
+    pub(crate) fn rules() -> Rules<'static> {
+        Rules {
+            calendar: &CALENDAR,
+            days: crate::calendar::DayRule::Everyday,
+            study: crate::config::StudyRule::Daily,
+            study_from: &[Category::Quote],
+        }
+    }
+
     pub(super) fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()
     }
@@ -588,6 +601,7 @@ mod tests {
             text: text.into(),
             source: category.needs_source().then(|| "《源》".into()),
             dates: vec![],
+            anchor: None,
         }
     }
 
@@ -660,17 +674,119 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         store.sync_shipped(&library(), now()).unwrap();
-        let first = store.edition(d(1), true).unwrap();
+        let first = store.edition(d(1), &rules()).unwrap();
         assert_eq!(first.items, vec![1, 3]);
         // Edits after composing apply from the next day.
         store.edit_item(1, "改了", None, 7, now()).unwrap();
-        assert_eq!(store.edition(d(1), true).unwrap(), first);
-        let second = store.edition(d(2), true).unwrap();
+        assert_eq!(store.edition(d(1), &rules()).unwrap(), first);
+        let second = store.edition(d(2), &rules()).unwrap();
         assert_eq!(second.items, vec![2, 3]);
         drop(store);
         let store = crate::store::tests::reopen(dir.path());
-        assert_eq!(store.edition(d(1), true).unwrap(), first);
-        assert_eq!(store.edition(d(3), true).unwrap().items, vec![1, 3]);
-        assert!(store.edition(d(3), true).unwrap().html.contains("改了"));
+        assert_eq!(store.edition(d(1), &rules()).unwrap(), first);
+        assert_eq!(store.edition(d(3), &rules()).unwrap().items, vec![1, 3]);
+        assert!(store.edition(d(3), &rules()).unwrap().html.contains("改了"));
+    }
+
+    #[test]
+    fn shipped_anchors_are_stored_updated_and_kept_as_an_admin_left_them() {
+        use crate::content::Anchor;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let festive = |anchor: Option<Anchor>| ShippedItem {
+            anchor,
+            ..shipped("i1", Category::Integrity, "节前廉洁")
+        };
+        let mut lib = vec![
+            festive(Some(Anchor::Before("春节".into()))),
+            shipped("c1", Category::Conduct, "节后收心"),
+        ];
+        store.sync_shipped(&lib, now()).unwrap();
+        let anchors = |store: &Store| -> Vec<Option<Anchor>> {
+            store
+                .items()
+                .unwrap()
+                .into_iter()
+                .map(|i| i.anchor)
+                .collect()
+        };
+        assert_eq!(
+            anchors(&store),
+            vec![Some(Anchor::Before("春节".into())), None]
+        );
+
+        // A release moves i1 to 中秋 and anchors c1: both follow.
+        lib[0] = festive(Some(Anchor::Before("中秋".into())));
+        lib[1].anchor = Some(Anchor::After("春节".into()));
+        assert_eq!(store.sync_shipped(&lib, now()).unwrap().updated, 2);
+        // An admin edits i1; the next release's anchor does not override the admin's item.
+        store.edit_item(1, "管理员改写", None, 7, now()).unwrap();
+        lib[0] = festive(None);
+        assert_eq!(store.sync_shipped(&lib, now()).unwrap().updated, 0);
+        drop(store);
+        let store = reopen(dir.path());
+        store.sync_shipped(&lib, now()).unwrap();
+        assert_eq!(
+            anchors(&store),
+            vec![
+                Some(Anchor::Before("中秋".into())),
+                Some(Anchor::After("春节".into()))
+            ]
+        );
+        assert!(store.items().unwrap().iter().all(Item::is_fixed));
+    }
+
+    /// Two 习语 and two 法规; editions every day with the line from both in turn.
+    fn two_by_two(dir: &Path) -> Store {
+        let store = Store::open(dir).unwrap();
+        let lib = vec![
+            shipped("q1", Category::Quote, "习语一"),
+            shipped("q2", Category::Quote, "习语二"),
+            shipped("l1", Category::Law, "法规一"),
+            shipped("l2", Category::Law, "法规二"),
+        ];
+        store.sync_shipped(&lib, now()).unwrap();
+        store
+    }
+
+    fn both() -> Rules<'static> {
+        Rules {
+            study_from: &[Category::Quote, Category::Law],
+            ..rules()
+        }
+    }
+
+    #[test]
+    fn the_study_turn_goes_on_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = two_by_two(dir.path());
+        assert_eq!(store.edition(d(1), &both()).unwrap().items, vec![1]);
+        assert_eq!(store.edition(d(2), &both()).unwrap().items, vec![3]);
+        drop(store);
+        let store = reopen(dir.path());
+        assert_eq!(store.rotation().unwrap().last_study, Some(3));
+        assert_eq!(store.edition(d(3), &both()).unwrap().items, vec![2]);
+        assert_eq!(store.edition(d(4), &both()).unwrap().items, vec![4]);
+        assert_eq!(store.edition(d(5), &both()).unwrap().items, vec![1]);
+    }
+
+    #[test]
+    fn an_override_gives_back_the_study_turn_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = two_by_two(dir.path());
+        store.edition(d(1), &both()).unwrap();
+        // `/today` composed the 2nd (法规一), then an admin adds a notice for that day: the
+        // day is composed again from the state before it, so 法规一 again, not 习语二.
+        assert_eq!(store.edition(d(2), &both()).unwrap().items, vec![3]);
+        let notice = crate::overrides::Override {
+            date: d(2),
+            action: crate::overrides::Action::Append,
+            text: "注意".into(),
+        };
+        store.set_override(&notice).unwrap();
+        let again = store.edition(d(2), &both()).unwrap();
+        assert_eq!(again.items, vec![3]);
+        assert!(again.html.contains("重要提示"));
+        assert_eq!(store.edition(d(3), &both()).unwrap().items, vec![2]);
     }
 }

@@ -8,9 +8,11 @@ use sled::transaction::{
     TransactionalTree,
 };
 
-use super::{ROTATION, Result, Store, StoreError, date_key, decode, encode, tx_error};
+use super::{
+    ROTATION, ROTATION_BEFORE, Result, Store, StoreError, date_key, decode, encode, tx_error,
+};
 use crate::delivery::{Kind, Tally};
-use crate::edition::{self, Edition, Rotation};
+use crate::edition::{self, Edition, Rotation, Rules};
 use crate::overrides::Override;
 
 const PREFIX: &str = "override:";
@@ -37,15 +39,9 @@ impl Store {
     }
 
     /// The edition of `date` as members would read it, changing nothing: the stored one, or
-    /// one forecast from the rotation as it stands (overrides included), with editions
-    /// composed on the delivery days between.
-    pub fn forecast(
-        &self,
-        date: NaiveDate,
-        today: NaiveDate,
-        delivers: impl Fn(NaiveDate) -> bool,
-        with_study: impl Fn(NaiveDate) -> bool,
-    ) -> Result<Edition> {
+    /// one forecast by `rules` from the rotation as it stands (overrides included), with
+    /// editions composed on the delivery days between.
+    pub fn forecast(&self, date: NaiveDate, today: NaiveDate, rules: &Rules) -> Result<Edition> {
         if let Some(e) = self.stored_edition(date)? {
             return Ok(e);
         }
@@ -55,7 +51,7 @@ impl Store {
         let items = self.items()?;
         let (rotation, overrides) = (self.rotation()?, self.overrides()?);
         Ok(edition::forecast(
-            &items, &rotation, from, date, delivers, with_study, &overrides,
+            &items, &rotation, rules, from, date, &overrides,
         ))
     }
 
@@ -69,7 +65,8 @@ impl Store {
 
     /// Sets the override of its date, replacing one there was. An edition already composed
     /// for that date (by `/today`: the caller has checked that no delivery began) is dropped
-    /// and the rotation it took given back, so the day is composed again with the override.
+    /// and the rotation it took given back (the state before it, when it was the newest
+    /// composed), so the day is composed again with the override.
     pub fn set_override(&self, o: &Override) -> Result<()> {
         self.change_override(o.date, Some(o))
     }
@@ -97,22 +94,45 @@ impl Store {
                 };
                 let abort = ConflictableTransactionError::Abort;
                 let edition: Edition = decode("editions", &v).map_err(abort)?;
-                let mut rotation: Rotation = match meta.get(ROTATION)? {
-                    Some(v) => decode("meta", &v).map_err(abort)?,
-                    None => Rotation::default(),
+                let before: Option<(NaiveDate, Rotation)> = match meta.get(ROTATION_BEFORE)? {
+                    Some(v) => Some(decode("meta", &v).map_err(abort)?),
+                    None => None,
                 };
-                // Ids are unique across categories; a pinned item was never in a cycle.
-                for used in rotation.used.values_mut() {
-                    for id in &edition.items {
-                        used.remove(id);
+                let rotation = match before {
+                    Some((day, rotation)) if day == date => rotation,
+                    _ => {
+                        let mut rotation: Rotation = match meta.get(ROTATION)? {
+                            Some(v) => decode("meta", &v).map_err(abort)?,
+                            None => Rotation::default(),
+                        };
+                        give_back(&mut rotation, &edition);
+                        rotation
                     }
-                }
+                };
                 meta.insert(ROTATION, encode(&rotation))?;
+                meta.remove(ROTATION_BEFORE)?;
                 Ok(())
             });
         res.map_err(tx_error)?;
         tracing::info!(%date, set = o.is_some(), "override changed");
         self.flush()
+    }
+}
+
+/// Gives back to `rotation` the items `edition` took, when the state before it is not
+/// known: ids are unique across categories, and a pinned or anchored item was never in a
+/// cycle. The turn of the 第一议题 line is then started afresh.
+fn give_back(rotation: &mut Rotation, edition: &Edition) {
+    for used in rotation.used.values_mut() {
+        for id in &edition.items {
+            used.remove(id);
+        }
+    }
+    if rotation
+        .last_study
+        .is_some_and(|id| edition.items.contains(&id))
+    {
+        rotation.last_study = None;
     }
 }
 
@@ -129,7 +149,7 @@ pub(super) fn put_overrides_in(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{d, library, now};
+    use super::super::tests::{d, library, now, rules};
     use super::*;
     use crate::overrides::Action;
 
@@ -148,27 +168,27 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         store.sync_shipped(&library(), now()).unwrap();
         // `/today` composed the 1st: 政治一 (#1) and 习语一 (#3).
-        let first = store.edition(d(1), true).unwrap();
+        let first = store.edition(d(1), &rules()).unwrap();
         assert_eq!(first.items, vec![1, 3]);
 
         // 附加 for the 1st: the edition is composed again from the same rotation.
         set(&store, d(1), Action::Append, "注意<安全>");
         assert_eq!(store.stored_edition(d(1)).unwrap(), None);
-        let again = store.edition(d(1), true).unwrap();
+        let again = store.edition(d(1), &rules()).unwrap();
         assert_eq!(again.items, vec![1, 3]);
         assert!(again.html.contains("<b>重要提示</b>：注意&lt;安全&gt;"));
 
         // 替换 on the 2nd leaves 政治 where it was: the 3rd takes #2.
         set(&store, d(2), Action::Replace, "专题学习");
-        let second = store.edition(d(2), true).unwrap();
+        let second = store.edition(d(2), &rules()).unwrap();
         assert!(second.html.contains("专题学习") && !second.html.contains("政治"));
         assert_eq!(second.items, vec![3]);
-        assert_eq!(store.edition(d(3), true).unwrap().items, vec![2, 3]);
+        assert_eq!(store.edition(d(3), &rules()).unwrap().items, vec![2, 3]);
 
         // 停发 on the 4th: nothing composed, nothing stored, the rotation as it was.
         set(&store, d(4), Action::Skip, "");
         let rotation = store.rotation().unwrap();
-        assert!(store.edition(d(4), true).unwrap().is_empty());
+        assert!(store.edition(d(4), &rules()).unwrap().is_empty());
         assert_eq!(store.stored_edition(d(4)).unwrap(), None);
         assert_eq!(store.rotation().unwrap(), rotation);
 
@@ -177,6 +197,6 @@ mod tests {
         assert!(store.remove_override(d(4)).unwrap());
         assert!(!store.remove_override(d(4)).unwrap());
         assert_eq!(store.override_on(d(4)).unwrap(), None);
-        assert_eq!(store.edition(d(4), true).unwrap().items, vec![1, 3]);
+        assert_eq!(store.edition(d(4), &rules()).unwrap().items, vec![1, 3]);
     }
 }

@@ -422,20 +422,29 @@ impl Harness {
     fn run_import(&self, doc: &Document) {
         let file = self.path().join(format!("import-{}.toml", self.launches));
         std::fs::write(&file, toml::to_string(doc).unwrap()).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_mingjing"))
-            .arg("import")
-            .arg(&file)
-            .arg("--config")
-            .arg(&self.config)
-            .env("MINGJING_NOW", self.clock.env())
-            .env_remove("MINGJING_CONFIG")
-            .output()
-            .unwrap();
+        let out = self.command(&["import", file.to_str().unwrap()]);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// Runs `mingjing <args> --config <the bot's>` in the bot's folder, as an operator on the
+    /// same machine would (the bot's clock, no token), while the bot runs or not.
+    pub fn command(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_mingjing"))
+            .args(args)
+            .arg("--config")
+            .arg(&self.config)
+            .current_dir(self.path())
+            .env("MINGJING_NOW", self.clock.env())
+            .env_remove("MINGJING_CONFIG")
+            .env_remove("TELOXIDE_TOKEN")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs")
     }
 
     /// Pushes a tap: `from` presses the button with `data` under message `message_id` of

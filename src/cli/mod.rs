@@ -1,7 +1,10 @@
-//! The commands of the `mingjing` binary: run, check, preview, export, import.
+//! The commands of the `mingjing` binary: run, check, preview, export, import. While the bot
+//! runs, `preview` and `export` ask it through [`crate::control`].
+
+mod check;
 
 use std::future::Future;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,11 +20,9 @@ use crate::calendar::Calendar;
 use crate::clock::{self, Clock};
 use crate::config::{Config, Env};
 use crate::content::{self, Library};
-use crate::edition;
-use crate::overrides::Action;
-use crate::replies;
+use crate::control::{self, Request};
 use crate::schedule;
-use crate::store::{Document, Store};
+use crate::store::{Document, Store, StoreError};
 use crate::telegram;
 
 #[derive(Debug, Parser)]
@@ -45,14 +46,20 @@ pub enum Command {
     /// Validate the configuration, the reminders and the holiday data.
     Check,
     /// Print the edition of a date as a member reads it; no token, no network.
+    ///
+    /// Today or a later date: what members will read (nothing is changed). An earlier
+    /// date: the edition stored that day, or exit 1 when none was composed. While the bot
+    /// runs, it is asked through its control socket.
     Preview {
-        /// The date, YYYY-MM-DD (default: today).
-        #[arg(long)]
+        /// The date (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::calendar::parse_date)]
         date: Option<NaiveDate>,
     },
     /// Write everything needed to restore, as TOML, to standard output.
+    ///
+    /// While the bot runs, it is asked through its control socket.
     Export,
-    /// Load a file written by `export`.
+    /// Load a file written by `export` (`-`: standard input); the bot must be stopped.
     Import { file: PathBuf },
 }
 
@@ -70,9 +77,9 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
     match args.command.unwrap_or(Command::Run) {
         Command::Run => run(config, clock),
-        Command::Check => Ok(check(&config, &clock)),
-        Command::Preview { date } => preview(&config, &clock, date),
-        Command::Export => export(&config, &clock),
+        Command::Check => Ok(check::check(&config, &clock)),
+        Command::Preview { date } => read_only(&config, &clock, Request::Preview(date)),
+        Command::Export => read_only(&config, &clock, Request::Export),
         Command::Import { file } => import(&config, &clock, &file),
     }
 }
@@ -103,6 +110,12 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
         shutdown.clone(),
     ));
     let engine = app.engine.clone();
+    let host = control::Host {
+        config: app.config.clone(),
+        store: store.clone(),
+        calendar: app.calendar.clone(),
+        clock: app.clock.clone(),
+    };
     drop(entered);
     let served = runtime.block_on(async {
         let signal = shutdown_signal().context("cannot listen for SIGTERM")?;
@@ -119,6 +132,7 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
             let changed = app.changed.clone();
             async move { engine.run(changed).await }
         });
+        let answering = serve_control(host, shutdown.clone());
         let served = bot::serve(app, bot, shutdown.clone()).await;
         // However the bot stopped (a signal, or a refused token), everything stops.
         shutdown.cancel();
@@ -126,6 +140,10 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
         // leave the rest pending for the next start.
         engine.stop(SEND_GRACE).await;
         let _ = delivering.await;
+        if let Some(answering) = answering {
+            // It removes its socket as it stops.
+            let _ = answering.await;
+        }
         served
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -179,129 +197,111 @@ fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'stati
     }
 }
 
+/// Starts answering `export` and `preview` on the control socket beside the database; the
+/// bot runs without it (logging why) when it cannot be made.
+fn serve_control(
+    host: control::Host,
+    shutdown: CancellationToken,
+) -> Option<tokio::task::JoinHandle<()>> {
+    match control::Socket::bind(&host.config.storage_path) {
+        Ok(socket) => Some(tokio::spawn(control::serve(socket, host, shutdown))),
+        Err(e) => {
+            tracing::warn!(
+                socket = %control::socket_path(&host.config.storage_path).display(),
+                error = %e,
+                "no control socket: `mingjing export` and `preview` cannot reach the running bot"
+            );
+            None
+        }
+    }
+}
+
 /// Loads the library and calendar the config names, with every problem as `file:line: reason`.
 pub fn load_content(config: &Config) -> anyhow::Result<(Library, Calendar)> {
-    let library = content::load_library(&config.content_dir).map_err(anyhow::Error::msg)?;
+    let library = load_library(config).map_err(anyhow::Error::msg)?;
     let calendar = Calendar::load(config.calendar.as_deref()).map_err(anyhow::Error::msg)?;
     Ok((library, calendar))
 }
 
+/// The library the config names; anchors are checked against the built-in calendar.
+fn load_library(config: &Config) -> Result<Library, content::LineErrors> {
+    let holidays = Calendar::built_in().holiday_names();
+    content::load_library(&config.content_dir, &holidays)
+}
+
 /// Opens the database and adds the shipped items that are new.
 pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::Result<Store> {
-    if let Some(parent) = config.storage_path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
+    create_storage_folder(config)?;
     let store = Store::open(&config.storage_path)?;
     store.sync_shipped(&library.items, clock.now())?;
     Ok(store)
 }
 
-fn check(config: &Config, clock: &Clock) -> ExitCode {
-    let mut ok = true;
-    match content::load_library(&config.content_dir) {
-        Ok(lib) => {
-            for w in &lib.warnings {
-                println!("warning: {w}");
-            }
-            let counts = content::Category::ALL.map(|c| {
-                format!(
-                    "{c} {}",
-                    lib.items.iter().filter(|i| i.category == c).count()
-                )
-            });
-            println!(
-                "reminders: {} items ({})",
-                lib.items.len(),
-                counts.join(", ")
-            );
+/// `export` and `preview`: answered from the database, or by the running bot that holds
+/// it (SPEC §8), printed the same way.
+fn read_only(config: &Config, clock: &Clock, request: Request) -> anyhow::Result<ExitCode> {
+    let answer = match open_unless_running(config)? {
+        None => control::ask(&config.storage_path, request)?,
+        Some(store) => {
+            let (library, calendar) = load_content(config)?;
+            store.sync_shipped(&library.items, clock.now())?;
+            let source = control::Source {
+                config,
+                store: &store,
+                calendar: &calendar,
+                today: schedule::local_date(clock.now(), config.timezone),
+            };
+            control::answers::answer(request, source)?
         }
-        Err(e) => {
-            println!("{e}");
-            ok = false;
-        }
-    }
-    match Calendar::load(config.calendar.as_deref()) {
-        Ok(cal) => {
-            let today = schedule::local_date(clock.now(), config.timezone);
-            if let Some(year) = cal.missing_year(today) {
-                println!(
-                    "warning: the holiday arrangement of {year} is not known; add it with schedule.calendar"
-                );
-            }
-            println!("calendar: ok");
-        }
-        Err(e) => {
-            println!("{e}");
-            ok = false;
-        }
-    }
-    for w in &config.warnings {
-        println!("warning: {w}");
-    }
-    if ok {
-        println!("ok");
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    };
+    std::io::stderr().write_all(&answer.err)?;
+    let mut out = std::io::stdout().lock();
+    // Flushed here: a failure to write (a full disk under `> backup.toml`) must not pass.
+    out.write_all(&answer.out)
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")?;
+    Ok(ExitCode::from(answer.code))
+}
+
+/// Opens the database, or `None` when another process (the bot) holds it.
+fn open_unless_running(config: &Config) -> anyhow::Result<Option<Store>> {
+    create_storage_folder(config)?;
+    match Store::open(&config.storage_path) {
+        Ok(store) => Ok(Some(store)),
+        Err(StoreError::Locked(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
-fn preview(config: &Config, clock: &Clock, date: Option<NaiveDate>) -> anyhow::Result<ExitCode> {
-    let (library, calendar) = load_content(config)?;
-    let store = open_store(config, &library, clock)?;
-    let today = schedule::local_date(clock.now(), config.timezone);
-    let date = date.unwrap_or(today);
-    let edition = store.forecast(
-        date,
-        today,
-        |d| calendar.is_delivery_day(config.days, d),
-        |d| schedule::study_on(config.study, &calendar, config.days, d),
-    )?;
-    if let Some(o) = store.override_on(date)?
-        && o.action == Action::Skip
-        && edition.is_empty()
-    {
-        println!("{}", replies::overrides::skipped_day(date));
-        return Ok(ExitCode::SUCCESS);
+fn create_storage_folder(config: &Config) -> anyhow::Result<()> {
+    if let Some(parent) = config.storage_path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    if !calendar.is_delivery_day(config.days, date) {
-        eprintln!(
-            "note: {date} is not a delivery day ({}); this is what it would be",
-            calendar_reason(&calendar, date)
-        );
-    }
-    if edition.is_empty() {
-        bail!("there are no items: nothing would be sent on {date}");
-    }
-    println!("{}", edition::plain(&edition.html));
-    Ok(ExitCode::SUCCESS)
-}
-
-fn calendar_reason(calendar: &Calendar, date: NaiveDate) -> String {
-    match calendar.day_kind(date) {
-        crate::calendar::DayKind::Holiday(name) => name,
-        _ => "weekend".into(),
-    }
-}
-
-fn export(config: &Config, clock: &Clock) -> anyhow::Result<ExitCode> {
-    let (library, _) = load_content(config)?;
-    let store = open_store(config, &library, clock)?;
-    let text = toml::to_string(&store.export()?).context("cannot write the export")?;
-    std::io::stdout().write_all(text.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn import(config: &Config, clock: &Clock, file: &Path) -> anyhow::Result<ExitCode> {
     let (library, _) = load_content(config)?;
-    let src =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let doc = Document::read(&file.display().to_string(), &src)?;
-    if let Some(parent) = config.storage_path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let store = Store::open(&config.storage_path)?;
+    let (name, src) = if file == Path::new("-") {
+        let mut src = String::new();
+        std::io::stdin()
+            .read_to_string(&mut src)
+            .context("cannot read standard input")?;
+        ("<stdin>".to_string(), src)
+    } else {
+        let src = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        (file.display().to_string(), src)
+    };
+    let doc = Document::read(&name, &src)?;
+    let Some(store) = open_unless_running(config)? else {
+        bail!(
+            "cannot import while the bot is running (the database {} is in use): stop the bot (`docker stop mingjing`, or SIGTERM / Ctrl-C), run `mingjing import {}`, then start the bot again",
+            config.storage_path.display(),
+            file.display()
+        );
+    };
     store.import(&doc)?;
     store.sync_shipped(&library.items, clock.now())?;
     eprintln!(

@@ -2,12 +2,16 @@
 # shipped reminders and holiday data are built into the binary.
 #
 #   docker build -t mingjing .
-#   docker run -d --name mingjing -e TELOXIDE_TOKEN=... -v mingjing-data:/data mingjing
+#   docker run -d --name mingjing -e TELOXIDE_TOKEN=... -e MINGJING_ADMINS=123456789 \
+#     -v mingjing-data:/data mingjing
 #
 # To use your own config, mount it over /etc/mingjing/config.toml (keep storage.path under /data).
+# A host folder mounted as /data must be writable by uid 10001 (`chown 10001 ./data`).
 
-# The toolchain the project is built and tested with (see Cargo.toml rust-version).
-FROM rust:1.95-slim-bookworm AS build
+# The toolchain the project is built and tested with (see Cargo.toml rust-version). The tag
+# is one the official `rust` image publishes (docker-library/official-images, library/rust,
+# "Bump version to 1.95.0": 1.95.0-slim-bookworm); bookworm matches the runtime image's glibc.
+FROM rust:1.95.0-slim-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin mingjing \

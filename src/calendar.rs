@@ -42,14 +42,6 @@ impl DayRule {
             DayRule::Everyday => "everyday",
         }
     }
-
-    /// The Chinese wording users see.
-    pub fn label(self) -> &'static str {
-        match self {
-            DayRule::Workdays => "工作日（含调休上班日）",
-            DayRule::Everyday => "每天",
-        }
-    }
 }
 
 /// Parses "HH:MM" or "HH:MM:SS" (24-hour clock).

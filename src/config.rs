@@ -1,6 +1,7 @@
 //! Configuration: `config.toml`, its defaults, and the environment overrides.
 
 mod orglife;
+mod read;
 mod study;
 mod tasks;
 
@@ -29,23 +30,102 @@ pub const FREE_RATE: u32 = 30;
 /// Telegram's paid broadcast limit, messages per second.
 pub const PAID_RATE: u32 = 1000;
 
-/// A config file that could not be used: which file, which key, why.
-#[derive(Debug, thiserror::Error)]
+/// One problem of a config file: which file, which line and key, why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct ConfigError {
     pub file: String,
     pub line: usize,
+    /// The dotted key (`schedule.daily_at`), `syntax error`, or empty when neither is known.
     pub key: String,
     pub reason: String,
 }
 
 impl ConfigError {
     fn describe(&self) -> String {
-        match (self.line, self.key.as_str()) {
-            (0, "-") => format!("{}: {}", self.file, self.reason),
-            (0, key) => format!("{}: {key}: {}", self.file, self.reason),
-            (line, key) => format!("{}:{line}: {key}: {}", self.file, self.reason),
+        let mut out = self.file.clone();
+        if self.line > 0 {
+            out += &format!(":{}", self.line);
         }
+        if !self.key.is_empty() {
+            out += &format!(": {}", self.key);
+        }
+        format!("{out}: {}", self.reason)
+    }
+}
+
+/// Every problem of a configuration (its file and the environment), in the file's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl std::error::Error for ConfigErrors {}
+
+/// One problem on one line; several under a line that counts them.
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let [one] = self.0.as_slice() {
+            return write!(f, "{one}");
+        }
+        write!(f, "{} errors in the configuration:", self.0.len())?;
+        for e in &self.0 {
+            write!(f, "\n{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(e: ConfigError) -> Self {
+        ConfigErrors(vec![e])
+    }
+}
+
+/// The problems found so far in one config text, each with its place.
+struct Problems<'a> {
+    file: &'a str,
+    src: &'a str,
+    found: Vec<ConfigError>,
+    /// Keys left out because they could not be read (`orglife.item[2].name`).
+    unread: Vec<String>,
+}
+
+impl<'a> Problems<'a> {
+    fn new(file: &'a str, src: &'a str) -> Self {
+        Problems {
+            file,
+            src,
+            found: Vec::new(),
+            unread: Vec::new(),
+        }
+    }
+
+    /// Whether `key` was written but left out, its problem noted already.
+    fn unread(&self, key: &str) -> bool {
+        self.unread.iter().any(|k| k == key)
+    }
+
+    /// Notes `reason` against `key`, written at `span` of the text.
+    fn add(&mut self, span: Option<Span>, key: &str, reason: impl Into<String>) {
+        self.found.push(ConfigError {
+            file: self.file.to_string(),
+            line: span.map_or(0, |s| line_of(self.src, s.start)),
+            key: key.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// `value` when it is there; else `reason` is noted against `key` at `span`.
+    fn require<T>(
+        &mut self,
+        value: Option<T>,
+        span: Span,
+        key: &str,
+        reason: impl FnOnce() -> String,
+    ) -> Option<T> {
+        if value.is_none() {
+            self.add(Some(span), key, reason());
+        }
+        value
     }
 }
 
@@ -205,7 +285,12 @@ impl Default for RawContent {
 pub struct Env {
     pub token: Option<String>,
     pub api_url: Option<String>,
+    /// `MINGJING_ADMINS`: bot admins' user ids, separated by commas.
+    pub admins: Option<String>,
 }
+
+/// The environment variable that sets the bot admins (instead of `telegram.admins`).
+pub const ADMINS_VAR: &str = "MINGJING_ADMINS";
 
 impl Env {
     pub fn from_process() -> Env {
@@ -217,6 +302,7 @@ impl Env {
         Env {
             token: get("TELOXIDE_TOKEN"),
             api_url: get("TELOXIDE_API_URL"),
+            admins: get(ADMINS_VAR),
         }
     }
 }
@@ -224,25 +310,20 @@ impl Env {
 impl Config {
     /// Loads `path` (an explicitly named file must exist), or `./config.toml` when it
     /// exists, or the defaults.
-    pub fn load(path: Option<&Path>, env: &Env) -> Result<Config, ConfigError> {
+    pub fn load(path: Option<&Path>, env: &Env) -> Result<Config, ConfigErrors> {
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|e| ConfigError {
+                file: p.display().to_string(),
+                line: 0,
+                key: String::new(),
+                reason: format!("cannot read: {e}"),
+            })
+        };
         let (file, src) = match path {
-            Some(p) => {
-                let src = std::fs::read_to_string(p).map_err(|e| ConfigError {
-                    file: p.display().to_string(),
-                    line: 0,
-                    key: "-".into(),
-                    reason: format!("cannot read: {e}"),
-                })?;
-                (Some(p.to_path_buf()), src)
-            }
+            Some(p) => (Some(p.to_path_buf()), read(p)?),
             None if Path::new("config.toml").is_file() => {
                 let p = PathBuf::from("config.toml");
-                let src = std::fs::read_to_string(&p).map_err(|e| ConfigError {
-                    file: "config.toml".into(),
-                    line: 0,
-                    key: "-".into(),
-                    reason: format!("cannot read: {e}"),
-                })?;
+                let src = read(&p)?;
                 (Some(p), src)
             }
             None => (None, String::new()),
@@ -260,80 +341,76 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Parses a config text; relative paths resolve against `base`. Pure.
-    pub fn parse(file: &str, src: &str, base: &Path, env: &Env) -> Result<Config, ConfigError> {
-        let err = |span: Option<Span>, key: &str, reason: String| ConfigError {
-            file: file.to_string(),
-            line: span.map_or(0, |s| line_of(src, s.start)),
-            key: key.to_string(),
-            reason,
-        };
-        let raw: Raw = toml::from_str(src).map_err(|e| {
-            let msg = e.message().trim().to_string();
-            let key = e
-                .span()
-                .and_then(|s| key_at(src, s.start))
-                .unwrap_or_else(|| "-".to_string());
-            err(e.span(), &key, msg)
-        })?;
+    /// Parses a config text; relative paths resolve against `base`. Pure. Every problem of
+    /// the text (and of the environment's values) is reported, not only the first.
+    pub fn parse(file: &str, src: &str, base: &Path, env: &Env) -> Result<Config, ConfigErrors> {
+        let mut problems = Problems::new(file, src);
+        let p = &mut problems;
+        let raw: Raw = read::read(src, p);
+        let mut from_env = Vec::new();
 
         let s = &raw.schedule;
         let timezone = match &s.timezone {
-            None => chrono_tz::Asia::Shanghai,
-            Some(v) => v.get_ref().parse::<Tz>().map_err(|_| {
-                err(
-                    Some(v.span()),
-                    "schedule.timezone",
-                    format!("unknown time zone {:?}", v.get_ref()),
-                )
-            })?,
+            None => None,
+            Some(v) => p.require(
+                v.get_ref().parse::<Tz>().ok(),
+                v.span(),
+                "schedule.timezone",
+                || format!("unknown time zone {:?}", v.get_ref()),
+            ),
         };
         let daily_at = match &s.daily_at {
-            None => NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
-            Some(v) => parse_time(v.get_ref()).ok_or_else(|| {
-                err(
-                    Some(v.span()),
-                    "schedule.daily_at",
-                    format!("bad time {:?} (expected HH:MM or HH:MM:SS)", v.get_ref()),
-                )
-            })?,
+            None => None,
+            Some(v) => p.require(
+                parse_time(v.get_ref()),
+                v.span(),
+                "schedule.daily_at",
+                || format!("bad time {:?} (expected HH:MM or HH:MM:SS)", v.get_ref()),
+            ),
         };
         let days = match &s.days {
-            None => DayRule::Workdays,
-            Some(v) => DayRule::parse(v.get_ref()).ok_or_else(|| {
-                err(
-                    Some(v.span()),
-                    "schedule.days",
+            None => None,
+            Some(v) => p.require(
+                DayRule::parse(v.get_ref()),
+                v.span(),
+                "schedule.days",
+                || {
                     format!(
                         "unknown day rule {:?} (expected \"workdays\" or \"everyday\")",
                         v.get_ref()
-                    ),
-                )
-            })?,
+                    )
+                },
+            ),
         };
         let catch_up = match &s.catch_up {
-            None => Duration::from_secs(2 * 3600),
-            Some(v) => parse_duration(v.get_ref()).ok_or_else(|| {
-                err(
-                    Some(v.span()),
-                    "schedule.catch_up",
+            None => None,
+            Some(v) => p.require(
+                parse_duration(v.get_ref()),
+                v.span(),
+                "schedule.catch_up",
+                || {
                     format!(
                         "bad duration {:?} (expected e.g. \"2h\", \"30m\", \"1h30m\", \"90s\")",
                         v.get_ref()
-                    ),
-                )
-            })?,
+                    )
+                },
+            ),
         };
-        let study = match s.study.as_ref().map(|v| (v, v.get_ref().trim())) {
-            None | Some((_, "daily")) => StudyRule::Daily,
-            Some((_, "monday")) => StudyRule::Monday,
-            Some((_, "off")) => StudyRule::Off,
-            Some((v, other)) => {
-                return Err(err(
-                    Some(v.span()),
-                    "schedule.study",
-                    format!("unknown value {other:?} (expected \"daily\", \"monday\" or \"off\")"),
-                ));
+        let study = match s.study.as_ref() {
+            None => None,
+            Some(v) => {
+                let rule = match v.get_ref().trim() {
+                    "daily" => Some(StudyRule::Daily),
+                    "monday" => Some(StudyRule::Monday),
+                    "off" => Some(StudyRule::Off),
+                    _ => None,
+                };
+                p.require(rule, v.span(), "schedule.study", || {
+                    format!(
+                        "unknown value {:?} (expected \"daily\", \"monday\" or \"off\")",
+                        v.get_ref().trim()
+                    )
+                })
             }
         };
 
@@ -344,31 +421,39 @@ impl Config {
             .filter(|s| !s.trim().is_empty());
         let api_url = match api_text {
             None => None,
-            Some(text) => Some(url::Url::parse(text.trim()).map_err(|e| {
-                let reason = format!("bad URL {text:?}: {e}");
-                if env.api_url.is_some() {
-                    ConfigError {
-                        file: "environment".into(),
-                        line: 0,
-                        key: "TELOXIDE_API_URL".into(),
-                        reason,
+            Some(text) => match url::Url::parse(text.trim()) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    let reason = format!("bad URL {text:?}: {e}");
+                    match (&env.api_url, &raw.telegram.api_url) {
+                        (Some(_), _) => from_env.push(env_error("TELOXIDE_API_URL", reason)),
+                        (None, v) => {
+                            p.add(v.as_ref().map(Spanned::span), "telegram.api_url", reason)
+                        }
                     }
-                } else {
-                    let span = raw.telegram.api_url.as_ref().map(Spanned::span);
-                    err(span, "telegram.api_url", reason)
+                    None
                 }
-            })?),
+            },
+        };
+        let admins = match env.admins.as_deref().map(parse_admins) {
+            None => raw.telegram.admins,
+            Some(Ok(ids)) => ids,
+            Some(Err(reason)) => {
+                from_env.push(env_error(ADMINS_VAR, reason));
+                Vec::new()
+            }
         };
 
         let mut warnings = Vec::new();
         let rate = &raw.delivery.max_per_second;
         let max_per_second = match *rate.get_ref() {
             n if n < 1 => {
-                return Err(err(
+                p.add(
                     Some(rate.span()),
                     "delivery.max_per_second",
                     format!("must be at least 1, not {n}"),
-                ));
+                );
+                FREE_RATE
             }
             n if n > PAID_RATE as i64 => {
                 warnings.push(format!(
@@ -396,18 +481,27 @@ impl Config {
         let calendar = Some(s.calendar.trim())
             .filter(|c| !c.is_empty())
             .map(resolve);
+        let study_from = study::parse(&s.study_from, p);
+        let orglife = orglife::parse(raw.orglife, p);
+        let tasks = tasks::parse(raw.tasks, p);
 
+        let mut errors = problems.found;
+        errors.sort_by_key(|e| e.line);
+        errors.extend(from_env);
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
         Ok(Config {
             file: None,
             token: Token::new(env.token.clone().unwrap_or(raw.telegram.token)),
             api_url,
-            admins: raw.telegram.admins,
-            timezone,
-            daily_at,
-            days,
-            catch_up,
-            study,
-            study_from: study::parse(&s.study_from, &err)?,
+            admins,
+            timezone: timezone.unwrap_or(chrono_tz::Asia::Shanghai),
+            daily_at: daily_at.unwrap_or(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default()),
+            days: days.unwrap_or(DayRule::Workdays),
+            catch_up: catch_up.unwrap_or(Duration::from_secs(2 * 3600)),
+            study: study.unwrap_or(StudyRule::Daily),
+            study_from,
             calendar,
             max_per_second,
             paid_broadcast: raw.delivery.paid_broadcast,
@@ -415,8 +509,8 @@ impl Config {
             storage_path: resolve(&raw.storage.path),
             keep_days: raw.storage.keep_days,
             content_dir: resolve(&raw.content.dir),
-            orglife: orglife::parse(raw.orglife, &err)?,
-            tasks: tasks::parse(raw.tasks, &err)?,
+            orglife,
+            tasks,
             warnings,
         })
     }
@@ -429,34 +523,37 @@ impl Config {
 /// Where a value is written in the file (bytes).
 type Span = std::ops::Range<usize>;
 
-/// The dotted key (`schedule.daily_at`) written on the line holding `offset`; in the n-th
-/// `[[array]]` table, `array[n].key` (counted from 1). On a table's header line, the table.
-fn key_at(src: &str, offset: usize) -> Option<String> {
-    let offset = offset.min(src.len());
-    let start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = src[offset..].find('\n').map_or(src.len(), |i| offset + i);
-    let code = |l: &str| l.split('#').next().unwrap_or("").trim().to_string();
-    let line = code(&src[start..end]);
-    let upto = &src[..end];
-    let header = upto.lines().rev().map(code).find(|l| l.starts_with('['));
-    let table = header.map(|h| {
-        let name = h.trim_matches(|c| c == '[' || c == ']').trim();
-        if !h.starts_with("[[") {
-            return name.to_string();
-        }
-        let n = upto.lines().filter(|l| code(l) == h).count();
-        format!("{name}[{n}]")
-    });
-    if line.starts_with('[') {
-        return table;
+/// A problem with an environment variable's value.
+fn env_error(var: &str, reason: String) -> ConfigError {
+    ConfigError {
+        file: "environment".into(),
+        line: 0,
+        key: var.into(),
+        reason,
     }
-    let (key, _) = line.split_once('=')?;
-    let key = key.trim().trim_matches('"');
-    Some(match table {
-        Some(t) => format!("{t}.{key}"),
-        None => key.to_string(),
-    })
 }
+
+/// `MINGJING_ADMINS`: user ids separated by commas (spaces allowed), e.g. `123,456`.
+fn parse_admins(text: &str) -> Result<Vec<i64>, String> {
+    let ids = text
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| match id.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "{id:?} is not a Telegram user id ({EXPECTED_ADMINS})"
+            )),
+        })
+        .collect::<Result<Vec<i64>, String>>()?;
+    if ids.is_empty() {
+        return Err(format!("no user id in {text:?} ({EXPECTED_ADMINS})"));
+    }
+    Ok(ids)
+}
+
+const EXPECTED_ADMINS: &str =
+    "expected positive numbers separated by commas, e.g. MINGJING_ADMINS=123456789,987654321";
 
 /// Parses durations such as "2h", "30m", "1h30m", "90s", "0s".
 pub fn parse_duration(s: &str) -> Option<Duration> {
@@ -507,8 +604,18 @@ mod tests {
         out
     }
 
-    fn parse(src: &str) -> Result<Config, ConfigError> {
+    fn parse(src: &str) -> Result<Config, ConfigErrors> {
         Config::parse("c.toml", src, Path::new("/etc/mj"), &Env::default())
+    }
+
+    /// Every problem of `src`, one line each.
+    fn problems(src: &str) -> Vec<String> {
+        parse(src)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
@@ -627,7 +734,9 @@ mod tests {
             ),
         ];
         for (src, key, line, reason) in cases {
-            let e = parse(src).unwrap_err();
+            let all = parse(src).unwrap_err().0;
+            assert_eq!(all.len(), 1, "{src}: {all:?}");
+            let e = &all[0];
             assert_eq!(e.file, "c.toml", "{src}");
             assert_eq!(e.key, key, "{src}: {e}");
             assert_eq!(e.line, line, "{src}: {e}");
@@ -834,6 +943,7 @@ mod tests {
         let env = Env {
             token: Some("123:SECRET".into()),
             api_url: Some("http://127.0.0.1:9/".into()),
+            admins: None,
         };
         let c = Config::parse(
             "c.toml",
@@ -846,6 +956,156 @@ mod tests {
         assert_eq!(c.api_url.as_ref().unwrap().as_str(), "http://127.0.0.1:9/");
         assert!(c.is_admin(7) && !c.is_admin(8));
         assert!(!format!("{c:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn every_mistake_of_a_file_is_reported_at_once() {
+        let cases: [(&str, &[&str]); 11] = [
+            // A bad time no longer hides a bad day rule, nor either a bad value elsewhere.
+            (
+                "[schedule]\ndaily_at = \"25:00\"\ndays = \"weekdays\"\n\n[storage]\nkeep_days = \"long\"\n",
+                &[
+                    "c.toml:2: schedule.daily_at: bad time \"25:00\" (expected HH:MM or HH:MM:SS)",
+                    "c.toml:3: schedule.days: unknown day rule \"weekdays\" (expected \"workdays\" or \"everyday\")",
+                    "c.toml:6: storage.keep_days: invalid type: string \"long\", expected u32",
+                ],
+            ),
+            // Unknown keys and values of the wrong type, across every section.
+            (
+                "[telegram]\nadmins = [1, \"me\"]\n[schedule]\ncolour = 1\nstudy = \"weekly\"\n\
+                 [delivery]\nmax_per_second = 0\npaid_broadcast = \"yes\"\n[checkin]\nenabled = 1\n\
+                 [content]\ndir = 7\n[tasks]\ncount = \"hours\"\n[orglife]\nmonth_end_days = 0\n",
+                &[
+                    "c.toml:2: telegram.admins: invalid type: string \"me\", expected i64",
+                    "c.toml:4: schedule.colour: unknown field `colour`, expected one of `timezone`, `daily_at`, `days`, `catch_up`, `study`, `study_from`, `calendar`",
+                    "c.toml:5: schedule.study: unknown value \"weekly\" (expected \"daily\", \"monday\" or \"off\")",
+                    "c.toml:7: delivery.max_per_second: must be at least 1, not 0",
+                    "c.toml:8: delivery.paid_broadcast: invalid type: string \"yes\", expected a boolean",
+                    "c.toml:10: checkin.enabled: invalid type: integer `1`, expected a boolean",
+                    "c.toml:12: content.dir: invalid type: integer `7`, expected a string",
+                    "c.toml:14: tasks.count: unknown count \"hours\" (expected \"calendar\" or \"workdays\")",
+                    "c.toml:16: orglife.month_end_days: must be 1 to 10, not 0",
+                ],
+            ),
+            // Sections are named as sections, not as serde's "fields".
+            (
+                "[shedule]\ndaily_at = \"08:00\"\n\n[storage]\npath = 1\n",
+                &[
+                    "c.toml:1: shedule: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`",
+                    "c.toml:5: storage.path: invalid type: integer `1`, expected a string",
+                ],
+            ),
+            (
+                "[[robot]]\nkind = \"wecom\"\n[orglife.extra]\nx = 1\n",
+                &[
+                    "c.toml:1: robot: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`",
+                    "c.toml:3: orglife.extra: unknown field `extra`, expected one of `enabled`, `month_end_days`, `item`",
+                ],
+            ),
+            // Every bad name of a list.
+            (
+                "[schedule]\nstudy_from = [\"诗词\", \"习语\", \"政治\"]\ndays = \"weekly\"\n",
+                &[
+                    "c.toml:2: schedule.study_from: unknown category \"诗词\" (expected 习语、法规、经典)",
+                    "c.toml:2: schedule.study_from: \"政治\" is a category of the daily mirror, not of study (expected 习语、法规、经典)",
+                    "c.toml:3: schedule.days: unknown day rule \"weekly\" (expected \"workdays\" or \"everyday\")",
+                ],
+            ),
+            (
+                "daily_at = \"08:00\"\n",
+                &[
+                    "c.toml:1: daily_at: a key outside any section (the sections are one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`)",
+                ],
+            ),
+            (
+                "schedule = \"08:00\"\n[tasks]\nenabled = \"no\"\n",
+                &[
+                    "c.toml:1: schedule: invalid type: string \"08:00\", expected a table",
+                    "c.toml:3: tasks.enabled: invalid type: string \"no\", expected a boolean",
+                ],
+            ),
+            // Every problem of every checklist item; a bad item does not hide the next.
+            (
+                "[[orglife.item]]\nname = \"主题党日\"\nevery = \"weekly\"\nfrom = 3\n\n\
+                 [[orglife.item]]\nevery = \"month\"\n\n\
+                 [[orglife.item]]\nname = \"主题党日\"\nevery = \"month\"\ncolour = 1\n\n\
+                 [[orglife.item]]\nname = \"党 课\"\nevery = \"quarter\"\nfrom = 13\n",
+                &[
+                    "c.toml:3: orglife.item[1].every: unknown value \"weekly\" (expected \"month\", \"quarter\" or \"year\")",
+                    "c.toml:6: orglife.item[2]: missing field `name`",
+                    "c.toml:10: orglife.item[3].name: \"主题党日\" is also item 1",
+                    "c.toml:12: orglife.item[3].colour: unknown field `colour`, expected one of `name`, `every`, `from`",
+                    "c.toml:15: orglife.item[4].name: \"党 课\" contains a space or ':'",
+                    "c.toml:17: orglife.item[4].from: only a yearly item (every = \"year\") has a first month",
+                ],
+            ),
+            // TOML syntax errors say so, each on its line; nothing after them is judged.
+            (
+                "[schedule]\ndaily_at = \ndays = \"weekdays\"\n",
+                &["c.toml:2: syntax error: string values must be quoted, expected literal string"],
+            ),
+            (
+                "this is not toml\n[schedule\n",
+                &[
+                    "c.toml:1: syntax error: key with no value, expected `=`",
+                    "c.toml:2: syntax error: unclosed table, expected `]`",
+                ],
+            ),
+            (
+                "[schedule]\ndays = \"everyday\"\n\n[schedule]\ndaily_at = \"07:00\"\n",
+                &["c.toml:4: syntax error: `schedule` is defined twice"],
+            ),
+        ];
+        for (src, expected) in cases {
+            assert_eq!(problems(src), expected, "\n{src}");
+        }
+        // Several problems are counted on the line before them.
+        let all = parse(cases[0].0).unwrap_err().to_string();
+        assert!(
+            all.starts_with("3 errors in the configuration:\nc.toml:2: schedule.daily_at:"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn admins_from_the_environment_win_over_the_file() {
+        let with = |admins: &str| Env {
+            admins: Some(admins.into()),
+            ..Env::default()
+        };
+        let file = "[telegram]\nadmins = [7]\n";
+        let parse = |env: &Env| Config::parse("c.toml", file, Path::new(""), env);
+        assert_eq!(parse(&Env::default()).unwrap().admins, [7]);
+        assert_eq!(parse(&with("1,2")).unwrap().admins, [1, 2]);
+        assert_eq!(
+            parse(&with(" 123456789 , 2 ,")).unwrap().admins,
+            [123456789, 2]
+        );
+        let cases = [
+            ("1,abc", "\"abc\" is not a Telegram user id"),
+            ("1;2", "\"1;2\" is not a Telegram user id"),
+            ("-100123", "\"-100123\" is not a Telegram user id"),
+            (",", "no user id in \",\""),
+        ];
+        for (value, reason) in cases {
+            let e = parse(&with(value)).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("environment: MINGJING_ADMINS: {reason}")),
+                "{value}: {e}"
+            );
+            assert!(e.contains("MINGJING_ADMINS=123456789,987654321"), "{e}");
+        }
+        // A bad file and a bad variable: both are reported, the file's first.
+        let bad = Config::parse(
+            "c.toml",
+            "[schedule]\ndays = 1\n",
+            Path::new(""),
+            &with("x"),
+        );
+        let all: Vec<String> = bad.unwrap_err().0.iter().map(ToString::to_string).collect();
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(all[0].starts_with("c.toml:2: schedule.days: invalid type"));
+        assert!(all[1].starts_with("environment: MINGJING_ADMINS: \"x\""));
     }
 
     #[test]

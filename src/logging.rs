@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 
+use tracing_subscriber::EnvFilter;
+
 use crate::config::Token;
 
 static SECRET: OnceLock<String> = OnceLock::new();
@@ -23,16 +25,36 @@ pub fn scrub(text: &str) -> String {
     }
 }
 
-/// Installs the subscriber: `RUST_LOG` (default `info`), plain text when stderr is a file.
+/// Installs the subscriber: `RUST_LOG` (default `info`, see [`filter`]), plain text when
+/// stderr is a file.
 pub fn init() {
+    let rust_log = std::env::var(EnvFilter::DEFAULT_ENV).ok();
     tracing_subscriber::fmt()
         .with_writer(|| Scrubbed(std::io::stderr()))
         .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(filter(rust_log.as_deref()))
         .init();
+}
+
+/// Crates whose `info` lines are chatter to an operator: the scheduler logs "Uninited" and
+/// "Job creator created" each time the engine's alarm is set.
+const QUIET: [&str; 1] = ["tokio_cron_scheduler"];
+
+/// The filter of `RUST_LOG` (`info` when unset or not understood), with the [`QUIET`]
+/// crates at `warn` unless `RUST_LOG` names them
+/// (`RUST_LOG=info,tokio_cron_scheduler=debug`).
+fn filter(rust_log: Option<&str>) -> EnvFilter {
+    let spec = rust_log.map(str::trim).filter(|s| !s.is_empty());
+    let (mut filter, spec) = match spec.map(|s| (EnvFilter::try_new(s), s)) {
+        Some((Ok(filter), spec)) => (filter, spec),
+        _ => (EnvFilter::new("info"), "info"),
+    };
+    for krate in QUIET.into_iter().filter(|k| !spec.contains(k)) {
+        if let Ok(quiet) = format!("{krate}=warn").parse() {
+            filter = filter.add_directive(quiet);
+        }
+    }
+    filter
 }
 
 /// Stderr that scrubs each write; tracing writes one whole event per call.
@@ -72,5 +94,26 @@ mod tests {
         );
         assert!(contains(b"a99:LOG-SECRETb", b"99:LOG-SECRET"));
         assert!(!contains(b"abc", b""));
+    }
+
+    #[test]
+    fn the_scheduler_is_quiet_unless_named() {
+        let cases = [
+            (None, "tokio_cron_scheduler=warn,info"),
+            (Some(""), "tokio_cron_scheduler=warn,info"),
+            (Some("not a filter ==="), "tokio_cron_scheduler=warn,info"),
+            (Some("debug"), "tokio_cron_scheduler=warn,debug"),
+            (
+                Some("mingjing=trace"),
+                "tokio_cron_scheduler=warn,mingjing=trace",
+            ),
+            (
+                Some("info,tokio_cron_scheduler=debug"),
+                "tokio_cron_scheduler=debug,info",
+            ),
+        ];
+        for (rust_log, expected) in cases {
+            assert_eq!(filter(rust_log).to_string(), expected, "{rust_log:?}");
+        }
     }
 }

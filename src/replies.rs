@@ -29,32 +29,32 @@ pub const REASON_BLOCKED: &str = "用户已停用机器人";
 /// Characters of an item's text shown in `/list` and `/del`.
 const PREVIEW_CHARS: usize = 24;
 
-/// The command menu entry (setMyCommands): short, no markup.
-pub fn menu_description(name: CommandName) -> &'static str {
+/// What a command does, in a few words, without its arguments.
+fn summary(name: CommandName) -> &'static str {
     match name {
         CommandName::Start => "开始使用",
         CommandName::Help => "帮助与命令列表",
         CommandName::Today => "今日提醒（预览）",
         CommandName::Study => "逢会必学卡片",
         CommandName::Status => "订阅状态",
-        CommandName::Subscribe => "订阅每日提醒，可加时间 HH:MM",
+        CommandName::Subscribe => "订阅每日提醒",
         CommandName::Unsubscribe => "退订每日提醒",
-        CommandName::SetTime => "修改投递时间 HH:MM",
-        CommandName::SetDays => "设置投递日 workdays 或 everyday",
-        CommandName::Add => "添加条目：类别 文本——出处",
-        CommandName::List => "条目列表：[类别] [页码]",
-        CommandName::Edit => "修改条目：编号 文本",
-        CommandName::Del => "删除条目：编号",
+        CommandName::SetTime => "修改投递时间",
+        CommandName::SetDays => "设置投递日",
+        CommandName::Add => "添加条目",
+        CommandName::List => "条目列表",
+        CommandName::Edit => "修改条目",
+        CommandName::Del => "删除条目",
         CommandName::PushNow => "立即向未投递的订阅推送今日提醒",
         CommandName::Stats => "投递统计",
-        CommandName::CheckIn => "“已学习”按钮开关 on 或 off",
+        CommandName::CheckIn => "“已学习”按钮开关",
         CommandName::Report => "月度学习记实报表（私信发送）",
-        CommandName::OrgLife => "本月组织生活清单；管理员可 on 或 off",
-        CommandName::Done => "登记组织生活：项目 [日期] [主题]",
-        CommandName::Undone => "撤销本期组织生活登记：项目",
-        CommandName::Task => "交办督办事项；加编号查看，编号 撤销 可撤销",
+        CommandName::OrgLife => "本月组织生活清单，管理员可开启或关闭",
+        CommandName::Done => "登记组织生活",
+        CommandName::Undone => "撤销本期组织生活登记",
+        CommandName::Task => "交办督办事项，加编号查看或撤销",
         CommandName::Tasks => "未办结的督办事项",
-        CommandName::Progress => "报告督办进展：编号 进展",
+        CommandName::Progress => "报告督办进展",
         CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
         CommandName::Backup => "备份全部数据（TOML 文件，可用 mingjing import 恢复）",
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
@@ -62,28 +62,44 @@ pub fn menu_description(name: CommandName) -> &'static str {
     }
 }
 
-/// How a command is written, for `/help`.
-fn usage(name: CommandName) -> String {
-    let args = match name {
-        CommandName::Subscribe => " [HH:MM]",
-        CommandName::SetTime => " HH:MM",
-        CommandName::SetDays => " workdays|everyday",
-        CommandName::Add => " 类别 文本[——出处]",
-        CommandName::List => " [类别] [页码]",
-        CommandName::Edit => " 编号 文本[——出处]",
-        CommandName::Del => " 编号",
-        CommandName::CheckIn => " on|off",
-        CommandName::Report => " [orglife] [YYYY-MM]",
-        CommandName::OrgLife => " [on|off]",
-        CommandName::Done => " 项目 [日期] [主题]",
-        CommandName::Undone => " 项目",
-        CommandName::Task => " [重大] 事项",
-        CommandName::Progress => " 编号 进展",
-        CommandName::Notice => " 文本",
-        CommandName::Override => " [日期 停发|附加 文本|替换 文本|取消]",
+/// How a command's arguments are written; empty when it takes none.
+fn arguments(name: CommandName) -> &'static str {
+    match name {
+        CommandName::Subscribe => "[HH:MM]",
+        CommandName::SetTime => "HH:MM",
+        CommandName::SetDays => "workdays|everyday",
+        CommandName::Add => "类别 文本[——出处]",
+        CommandName::List => "[类别] [页码]",
+        CommandName::Edit => "编号 文本[——出处]",
+        CommandName::Del => "编号",
+        CommandName::CheckIn => "on|off",
+        CommandName::Report => "[orglife] [YYYY-MM]",
+        CommandName::OrgLife => "[on|off]",
+        CommandName::Done => "项目 [日期] [主题]",
+        CommandName::Undone => "项目",
+        CommandName::Task => "[重大] 事项|编号 [撤销]",
+        CommandName::Progress => "编号 进展",
+        CommandName::Notice => "文本",
+        CommandName::Override => "[日期 停发|附加 文本|替换 文本|取消]",
         _ => "",
-    };
-    format!("/{}{args}", name.as_str())
+    }
+}
+
+/// A command's description in Telegram's command menu, which shows no arguments: what it
+/// does, then its arguments.
+pub fn menu_description(name: CommandName) -> String {
+    match arguments(name) {
+        "" => summary(name).to_string(),
+        args => format!("{} {args}", summary(name)),
+    }
+}
+
+/// A command's line in `/help`: how it is written, then what it does; each said once.
+fn help_line(name: CommandName) -> String {
+    match arguments(name) {
+        "" => format!("/{} {}", name.as_str(), summary(name)),
+        args => format!("/{} {args} {}", name.as_str(), summary(name)),
+    }
 }
 
 /// `/start` and `/help`: what the bot does and the commands `role` may use here.
@@ -105,8 +121,7 @@ pub fn help(role: Role, private: bool) -> String {
             .into_iter()
             .filter(|c| c.audience() == audience && *c != CommandName::Start)
         {
-            let line = format!("{} {}", usage(name), menu_description(name));
-            out.push_str(&escape(&line));
+            out.push_str(&escape(&help_line(name)));
             out.push('\n');
         }
         if audience == Audience::BotAdmin {
@@ -350,14 +365,31 @@ fn date_time(at: NaiveDateTime) -> String {
 pub fn time_label(own: Option<NaiveTime>, default: NaiveTime) -> String {
     match own {
         Some(t) => clock(t),
-        None => format!("{}（默认）", clock(default)),
+        None => noted(&clock(default), "默认"),
     }
 }
 
 pub fn days_label(own: Option<DayRule>, default: DayRule) -> String {
     match own {
-        Some(d) => d.label().to_string(),
-        None => format!("{}（默认）", default.label()),
+        Some(d) => day_rule(d).to_string(),
+        None => noted(day_rule(default), "默认"),
+    }
+}
+
+/// A day rule as users read it.
+fn day_rule(rule: DayRule) -> &'static str {
+    match rule {
+        DayRule::Workdays => "工作日（含调休上班日）",
+        DayRule::Everyday => "每天",
+    }
+}
+
+/// `text` with a note in brackets; a text that ends in brackets already takes the note
+/// inside them: `工作日（含调休上班日，默认）`, not `工作日（含调休上班日）（默认）`.
+fn noted(text: &str, note: &str) -> String {
+    match text.strip_suffix('）') {
+        Some(open) => format!("{open}，{note}）"),
+        None => format!("{text}（{note}）"),
     }
 }
 
@@ -897,6 +929,50 @@ mod tests {
         assert!(admin.contains("/settime HH:MM") && !admin.contains("/add"));
         let bot_admin = help(Role::BotAdmin, true);
         assert!(bot_admin.contains("/add 类别") && bot_admin.contains("/del 编号"));
+    }
+
+    #[test]
+    fn help_says_each_commands_arguments_once() {
+        let all = help(Role::BotAdmin, true);
+        assert!(all.contains("\n/list [类别] [页码] 条目列表\n"), "{all}");
+        assert!(all.contains("\n/subscribe [HH:MM] 订阅每日提醒\n"), "{all}");
+        assert!(all.contains("\n/today 今日提醒（预览）\n"), "{all}");
+        for name in CommandName::ALL {
+            let args = escape(arguments(name));
+            if name == CommandName::Start || args.is_empty() {
+                continue;
+            }
+            let line = all
+                .lines()
+                .find(|l| l.starts_with(&format!("/{} ", name.as_str())))
+                .unwrap_or_else(|| panic!("no line for /{}: {all}", name.as_str()));
+            assert_eq!(line.matches(args.as_str()).count(), 1, "{line}");
+            // The menu, which shows no usage, names the arguments too, once.
+            let menu = menu_description(name);
+            assert_eq!(menu.matches(arguments(name)).count(), 1, "{menu}");
+        }
+        assert!(!all.contains("）（"), "{all}");
+    }
+
+    #[test]
+    fn a_note_goes_inside_brackets_already_there() {
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        let cases = [
+            (
+                days_label(None, DayRule::Workdays),
+                "工作日（含调休上班日，默认）",
+            ),
+            (
+                days_label(Some(DayRule::Workdays), DayRule::Everyday),
+                "工作日（含调休上班日）",
+            ),
+            (days_label(None, DayRule::Everyday), "每天（默认）"),
+            (time_label(None, eight), "08:00（默认）"),
+            (time_label(Some(eight), eight), "08:00"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(text, expected);
+        }
     }
 
     #[test]

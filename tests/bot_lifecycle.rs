@@ -198,3 +198,97 @@ async fn bot_admins_the_bot_cannot_reach_are_named_in_the_log_at_start() {
     .await;
     assert!(named, "{}", h.stderr());
 }
+
+/// In December, with next year's holidays unknown, every bot admin is told once; an admin
+/// the bot cannot write to yet is told when they open a private chat (`/start`), or at the
+/// next start. The admins come from `MINGJING_ADMINS`.
+#[tokio::test]
+async fn the_unknown_holiday_year_reaches_every_admin_once_they_can_be_reached() {
+    let mut h = Harness::prepare(Setup {
+        now: Some(common::shanghai("2026-12-01 10:00:00")),
+        next_year_unknown: true,
+        admins_env: Some("42,43,44"),
+        ..Setup::default()
+    })
+    .await;
+    // 43 and 44 never opened a private chat with the bot.
+    let never_started = || {
+        Some(fakeapi::Fault::Forbidden(
+            "Forbidden: bot can't initiate conversation with a user".into(),
+        ))
+    };
+    h.fake.set_chat_fault(43, never_started());
+    h.fake.set_chat_fault(44, never_started());
+    h.launch().await;
+    let fake = h.fake.clone();
+    let warnings = |chat_id: i64| {
+        fake.sent_to(chat_id)
+            .into_iter()
+            .filter(|s| {
+                s.text
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("2027 年的法定节假日")
+            })
+            .count()
+    };
+    let tried = |chat_id: i64| {
+        fake.requests_of("sendMessage")
+            .iter()
+            .any(|r| r.params["chat_id"].as_i64() == Some(chat_id))
+    };
+    let tried_all = poll_until(PATIENCE, || warnings(42) == 1 && tried(43) && tried(44)).await;
+    assert!(tried_all, "{}", h.stderr());
+    assert!(h.fake.sent_to(43).is_empty() && h.fake.sent_to(44).is_empty());
+
+    // 43 starts a chat: the warning comes first, then the answer (a bot admin's help).
+    h.fake.set_chat_fault(43, None);
+    let user = UserSpec::new(43, "新管理员");
+    h.fake.push_update(FakeApi::text_message(
+        &ChatSpec::private_with(&user),
+        &user,
+        "/start",
+    ));
+    let answered = poll_until(PATIENCE, || h.fake.sent_to(43).len() >= 2).await;
+    assert!(answered, "{}", h.stderr());
+    let texts: Vec<String> = h
+        .fake
+        .sent_to(43)
+        .into_iter()
+        .filter_map(|s| s.text)
+        .collect();
+    assert!(texts[0].contains("2027 年的法定节假日"), "{texts:?}");
+    assert!(texts[1].contains("内容管理"), "{texts:?}");
+    // 42, who had it, gets only the answer.
+    assert!(
+        h.say(&admin_chat(), &admin(), "/help")
+            .await
+            .contains("内容管理")
+    );
+    h.stop().await;
+
+    // 44 opened the chat while the bot was down: the next start tells them.
+    h.fake.set_chat_fault(44, None);
+    h.launch().await;
+    let told = poll_until(PATIENCE, || warnings(44) == 1).await;
+    assert!(told, "{}", h.stderr());
+    // The start-up went through 42 and 43 before 44: neither was told again.
+    assert!(
+        h.say(&ChatSpec::private_with(&user), &user, "/help")
+            .await
+            .contains("内容管理")
+    );
+    assert!(
+        h.say(&admin_chat(), &admin(), "/help")
+            .await
+            .contains("内容管理")
+    );
+    assert_eq!((warnings(42), warnings(43), warnings(44)), (1, 1, 1));
+    h.stop().await;
+    // At `info`, the scheduler's chatter ("Uninited", "Job creator created") stays out.
+    let log = h.stderr();
+    assert!(
+        log.contains("INFO") && !log.contains("tokio_cron_scheduler"),
+        "{log}"
+    );
+}

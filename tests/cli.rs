@@ -30,6 +30,7 @@ fn binary_at(dir: &Path, now: &str, args: &[&str]) -> Command {
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("TELOXIDE_API_URL")
         .env_remove("MINGJING_CONFIG")
+        .env_remove("MINGJING_ADMINS")
         .env("RUST_LOG", "warn");
     command
 }
@@ -267,6 +268,55 @@ fn a_bad_config_names_file_key_and_reason() {
 }
 
 #[test]
+fn a_config_with_three_mistakes_reports_all_three() {
+    let (dir, config) = workdir();
+    std::fs::write(
+        &config,
+        "[schedule]\ndaily_at = \"25:00\"\ndays = \"weekdays\"\n\n[storage]\npath = \"db\"\nkeep = 30\n",
+    )
+    .unwrap();
+    let o = mingjing(
+        dir.path(),
+        &["preview", "--config", config.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let file = config.display();
+    assert_eq!(
+        stderr_lines(&o),
+        [
+            "error: 3 errors in the configuration:".to_string(),
+            format!("{file}:2: schedule.daily_at: bad time \"25:00\" (expected HH:MM or HH:MM:SS)"),
+            format!(
+                "{file}:3: schedule.days: unknown day rule \"weekdays\" (expected \"workdays\" or \"everyday\")"
+            ),
+            format!("{file}:7: storage.keep: unknown field `keep`, expected `path` or `keep_days`"),
+        ],
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}
+
+#[test]
+fn admins_from_the_environment_must_be_user_ids() {
+    let (dir, config) = workdir();
+    let o = Command::new(env!("CARGO_BIN_EXE_mingjing"))
+        .args(["preview", "--config", config.to_str().unwrap()])
+        .current_dir(dir.path())
+        .env("MINGJING_NOW", common::shanghai(common::START).to_rfc3339())
+        .env("MINGJING_ADMINS", "123456789,@chair")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: environment: MINGJING_ADMINS: \"@chair\" is not a Telegram user id"),
+        "{err}"
+    );
+}
+
+#[test]
 fn preview_prints_the_edition_without_a_token_or_network() {
     let (dir, config) = workdir();
     let cfg = config.to_str().unwrap();
@@ -354,6 +404,43 @@ fn import_refuses_a_broken_file_with_its_line() {
     );
     let err = failure(&o);
     assert!(err.contains("bad.toml:4"), "{err}");
+}
+
+#[test]
+fn import_of_something_else_says_it_is_not_an_export_and_changes_nothing() {
+    let (dir, config) = workdir();
+    let cfg = config.to_str().unwrap();
+    let before = mingjing(dir.path(), &["export", "--config", cfg]);
+    assert!(before.status.success(), "{}", stderr(&before));
+    let files = [
+        (
+            "config.toml",
+            std::fs::read_to_string(repo().join("config.toml")).unwrap(),
+        ),
+        ("notes.txt", "周一例会\n请大家准时参加\n".to_string()),
+        ("empty.toml", String::new()),
+    ];
+    for (name, text) in files {
+        let file = dir.path().join(format!("in-{name}"));
+        std::fs::write(&file, text).unwrap();
+        let o = mingjing(
+            dir.path(),
+            &["import", file.to_str().unwrap(), "--config", cfg],
+        );
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let err = stderr_lines(&o);
+        assert_eq!(err.len(), 1, "{name}: {err:?}");
+        assert!(
+            err[0].starts_with(&format!(
+                "error: {}: this is not a mingjing export",
+                file.display()
+            )),
+            "{name}: {err:?}"
+        );
+        assert!(err[0].contains("[[item]] / [[subscription]]"), "{err:?}");
+    }
+    let after = mingjing(dir.path(), &["export", "--config", cfg]);
+    assert_eq!(stdout(&after), stdout(&before));
 }
 
 #[test]

@@ -276,7 +276,11 @@ proptest! {
         ],
         api_url in proptest::option::of(any::<String>()),
     ) {
-        let env = Env { token: None, api_url };
+        let env = Env {
+            token: None,
+            api_url,
+            ..Env::default()
+        };
         let _ = Config::parse("config.toml", &src, Path::new("/srv"), &env);
     }
 

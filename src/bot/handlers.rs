@@ -34,6 +34,9 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> Result
         .filter(|u| msg.chat.is_private() && !u.is_bot)
     {
         orglife::note_private_chat(&app, user.id).await;
+        // A bot admin the bot could not write to before gets what they missed, before the
+        // answer to what they wrote.
+        app.engine.admin_reachable(user.id.0 as i64).await;
     }
     if let Some(reply) = upload::on_document(&bot, &app, &msg).await {
         answer(&bot, &app, &msg, reply).await;

@@ -301,8 +301,7 @@ fn import(config: &Config, clock: &Clock, file: &Path) -> anyhow::Result<ExitCod
             .with_context(|| format!("cannot read {}", file.display()))?;
         (file.display().to_string(), src)
     };
-    let doc: Document =
-        toml::from_str(&src).map_err(|e| anyhow::anyhow!(content::toml_error(&name, &src, &e)))?;
+    let doc = Document::read(&name, &src)?;
     let Some(store) = open_unless_running(config)? else {
         bail!(
             "cannot import while the bot is running (the database {} is in use): stop the bot (`docker stop mingjing`, or SIGTERM / Ctrl-C), run `mingjing import {}`, then start the bot again",

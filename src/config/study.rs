@@ -2,7 +2,7 @@
 
 use toml::Spanned;
 
-use super::{ConfigError, Span};
+use super::Problems;
 use crate::content::Category;
 
 /// The categories when `study_from` is not given.
@@ -12,21 +12,20 @@ pub const DEFAULT_STUDY_FROM: [Category; 1] = [Category::Quote];
 pub(super) type RawStudyFrom = Option<Spanned<Vec<Spanned<String>>>>;
 
 /// Checks `schedule.study_from`: names or aliases of study categories (习语, 法规, 经典),
-/// each once, at least one.
-pub(super) fn parse(
-    raw: &RawStudyFrom,
-    err: &impl Fn(Option<Span>, &str, String) -> ConfigError,
-) -> Result<Vec<Category>, ConfigError> {
+/// each once, at least one. Every bad name is noted in `problems`; then the default is used.
+pub(super) fn parse(raw: &RawStudyFrom, problems: &mut Problems) -> Vec<Category> {
     const KEY: &str = "schedule.study_from";
     let Some(list) = raw else {
-        return Ok(DEFAULT_STUDY_FROM.to_vec());
+        return DEFAULT_STUDY_FROM.to_vec();
     };
     let names = || Category::STUDY.map(Category::name).join("、");
     if list.get_ref().is_empty() {
         let reason = format!("an empty list (name at least one of {})", names());
-        return Err(err(Some(list.span()), KEY, reason));
+        problems.add(Some(list.span()), KEY, reason);
+        return DEFAULT_STUDY_FROM.to_vec();
     }
     let mut out = Vec::new();
+    let mut bad = false;
     for v in list.get_ref() {
         let name = v.get_ref();
         let reason = match Category::parse(name) {
@@ -43,7 +42,11 @@ pub(super) fn parse(
                 continue;
             }
         };
-        return Err(err(Some(v.span()), KEY, reason));
+        problems.add(Some(v.span()), KEY, reason);
+        bad = true;
     }
-    Ok(out)
+    if bad {
+        return DEFAULT_STUDY_FROM.to_vec();
+    }
+    out
 }

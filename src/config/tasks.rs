@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{ConfigError, Span};
+use super::Problems;
 use crate::tasks::Count;
 
 /// `[tasks]` (SPEC §12).
@@ -39,23 +39,18 @@ impl Default for RawTasks {
     }
 }
 
-/// Checks `[tasks]`.
-pub(super) fn parse(
-    raw: RawTasks,
-    err: &impl Fn(Option<Span>, &str, String) -> ConfigError,
-) -> Result<Tasks, ConfigError> {
-    let count = match &raw.count {
-        None => Count::default(),
-        Some(v) => Count::parse(v.get_ref()).ok_or_else(|| {
-            let reason = format!(
+/// Checks `[tasks]`; a bad value is noted in `problems` and left at its default.
+pub(super) fn parse(raw: RawTasks, problems: &mut Problems) -> Tasks {
+    let count = raw.count.as_ref().and_then(|v| {
+        problems.require(Count::parse(v.get_ref()), v.span(), "tasks.count", || {
+            format!(
                 "unknown count {:?} (expected \"calendar\" or \"workdays\")",
                 v.get_ref()
-            );
-            err(Some(v.span()), "tasks.count", reason)
-        })?,
-    };
-    Ok(Tasks {
+            )
+        })
+    });
+    Tasks {
         enabled: raw.enabled,
-        count,
-    })
+        count: count.unwrap_or_default(),
+    }
 }

@@ -93,6 +93,8 @@ struct Inner<S> {
     refreshing: Mutex<()>,
     /// Cancelled once, when the process stops.
     shutdown: CancellationToken,
+    /// Held while warnings to bot admins are sent, so that none gets one twice.
+    admin_warnings: tokio::sync::Mutex<()>,
 }
 
 struct Job {
@@ -163,6 +165,7 @@ impl<S: Sender> Engine<S> {
                 plan: Mutex::new(Plan::stale()),
                 refreshing: Mutex::new(()),
                 shutdown,
+                admin_warnings: tokio::sync::Mutex::new(()),
             }),
         }
     }

@@ -99,7 +99,9 @@ fn library(dir: &Path) -> Store {
         .unwrap();
     // The holiday data of 2027 is unknown in December 2026: the one-time warning to admins
     // is tested on its own.
-    store.set_meta_flag("calendar-warned-2027").unwrap();
+    store
+        .set_meta_flag(&upkeep::calendar_flag(2027, 42))
+        .unwrap();
     store
 }
 
@@ -434,7 +436,9 @@ async fn stats_count_today() {
 #[tokio::test]
 async fn an_unknown_holiday_year_is_announced_once() {
     let w = World::new(at(7, 0, 0));
-    w.store.remove_meta_flag("calendar-warned-2027").unwrap();
+    w.store
+        .remove_meta_flag(&upkeep::calendar_flag(2027, 42))
+        .unwrap();
     w.engine.tick().unwrap();
     w.engine.lock_plan().built_for = None; // as on the next day, or after a restart
     w.engine.tick().unwrap();
@@ -443,6 +447,38 @@ async fn an_unknown_holiday_year_is_announced_once() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to, Address::telegram(42));
     assert!(sent[0].html.contains("2027"));
+}
+
+#[tokio::test]
+async fn an_admin_who_could_not_be_warned_is_warned_when_they_write() {
+    let w = World::new(at(7, 0, 0));
+    let flag = upkeep::calendar_flag(2027, 42);
+    w.store.remove_meta_flag(&flag).unwrap();
+    // The admin never opened a private chat with the bot: the warning does not arrive.
+    let never_started = "Forbidden: bot can't initiate conversation with a user";
+    w.script
+        .fail(42, vec![SendError::Gone(never_started.into())]);
+    w.engine.warn_of_calendar(2027, &[42]).await;
+    assert!(w.script.sent_to().is_empty());
+    assert!(
+        !w.store.meta_flag(&flag).unwrap(),
+        "marked sent though it failed"
+    );
+    // Someone else writes: nothing. The admin writes (`/start`): the warning, once.
+    w.engine.admin_reachable(7).await;
+    assert!(w.script.sent_to().is_empty());
+    w.engine.admin_reachable(42).await;
+    w.engine.admin_reachable(42).await;
+    let sent = w.script.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, Address::telegram(42));
+    assert_eq!(sent[0].html, replies::calendar_unknown(2027));
+    assert!(w.store.meta_flag(&flag).unwrap());
+    // In November nothing is missing, so nothing is pending.
+    let w = World::new(at(7, 0, 0) - chrono::Duration::days(1));
+    w.store.remove_meta_flag(&flag).unwrap();
+    w.engine.admin_reachable(42).await;
+    assert!(w.script.sent_to().is_empty());
 }
 
 /// Checks at every send that the chat's delivery is already recorded pending, and keeps

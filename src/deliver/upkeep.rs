@@ -48,12 +48,60 @@ impl<S: Sender> Engine<S> {
                 year,
                 "the official holiday arrangement of {year} is not known: delivering Monday to Friday except fixed holidays; add it with schedule.calendar"
             );
-            let flag = format!("calendar-warned-{year}");
-            if self.inner.store.meta_flag(&flag).unwrap_or(true) {
-                return;
+            let engine = self.clone();
+            let admins = self.inner.config.admins.clone();
+            tokio::spawn(async move { engine.warn_of_calendar(year, &admins).await });
+        }
+    }
+
+    /// Sends a bot admin what they have missed while the bot could not reach them: the
+    /// warning that a holiday year is unknown. Called when `user_id` writes to the bot
+    /// privately (`/start`); nothing for anyone else.
+    pub async fn admin_reachable(&self, user_id: i64) {
+        if !self.inner.config.is_admin(user_id) {
+            return;
+        }
+        if let Some(year) = self.inner.calendar.missing_year(self.today()) {
+            self.warn_of_calendar(year, &[user_id]).await;
+        }
+    }
+
+    /// Warns each of `admins` who has not had it yet that the holiday arrangement of `year`
+    /// is unknown. It counts as had only once it arrived: an admin the bot cannot write to
+    /// yet (no private chat) gets it when they write to the bot, or at the next start.
+    pub(super) async fn warn_of_calendar(&self, year: i32, admins: &[i64]) {
+        // One at a time: a start-up and a `/start` at once would send it twice.
+        let _one = self.inner.admin_warnings.lock().await;
+        for &admin in admins {
+            let flag = calendar_flag(year, admin);
+            match self.inner.store.meta_flag(&flag) {
+                Ok(false) => {}
+                Ok(true) => continue,
+                Err(e) => {
+                    tracing::error!(admin, error = %e, "cannot read whether an admin was warned");
+                    continue;
+                }
             }
-            let _ = self.inner.store.set_meta_flag(&flag);
-            self.tell_admins(replies::calendar_unknown(year));
+            let out = Outgoing {
+                to: Address::telegram(admin),
+                html: replies::calendar_unknown(year),
+                buttons: Vec::new(),
+                paid: false,
+                attachment: None,
+            };
+            match self.inner.sender.send(&out).await {
+                Ok(_) => {
+                    if let Err(e) = self.inner.store.set_meta_flag(&flag) {
+                        tracing::error!(admin, error = %e, "cannot note that an admin was warned");
+                    }
+                }
+                Err(e) => tracing::warn!(
+                    admin,
+                    year,
+                    error = %e,
+                    "cannot warn a bot admin that the holiday year is unknown; they get it when they send /start to the bot, or at the next start"
+                ),
+            }
         }
     }
 
@@ -74,4 +122,9 @@ impl<S: Sender> Engine<S> {
             }
         });
     }
+}
+
+/// The flag that `admin` has had the warning that the holiday year `year` is unknown.
+pub(super) fn calendar_flag(year: i32, admin: i64) -> String {
+    format!("calendar-warned-{year}:{admin}")
 }

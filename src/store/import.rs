@@ -13,7 +13,77 @@ use super::{
     Document, NEXT_ID, ROTATION, ROTATION_BEFORE, Result, Store, StoreError, chat_key, checkins,
     date_key, decode, decode_id, deliveries, encode, notices, orglife, overrides, tasks, tx_error,
 };
-use crate::content::Item;
+use crate::content::{Item, LineError, toml_error};
+
+/// Why a file cannot be imported, found before anything is written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not an export at all: a config file, some other text, or nothing.
+    #[error(
+        "{file}: this is not a mingjing export{} (expected `format = {FORMAT}`, `next_id`, then [[item]] / [[subscription]] … tables, as `mingjing export` writes them){}",
+        looks.what(),
+        looks.hint()
+    )]
+    NotAnExport { file: String, looks: Looks },
+    /// An export with a mistake, at its line.
+    #[error("{0}")]
+    Invalid(LineError),
+}
+
+/// What a text that is not an export looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Looks {
+    Empty,
+    /// It has sections of `config.toml`.
+    Config,
+    Other,
+}
+
+impl Looks {
+    fn what(self) -> &'static str {
+        match self {
+            Looks::Empty => ": the file is empty",
+            Looks::Config | Looks::Other => "",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Looks::Config => "; it looks like a config file, which is given with --config",
+            Looks::Empty | Looks::Other => "",
+        }
+    }
+}
+
+/// Sections of `config.toml`, to recognise one given as an export.
+const CONFIG_SECTIONS: [&str; 8] = [
+    "telegram", "schedule", "delivery", "checkin", "storage", "content", "orglife", "tasks",
+];
+
+impl Document {
+    /// Reads the text of the export file `file`. A text that is not an export (it has no
+    /// top-level `format` number) is refused as such rather than with the parser's words
+    /// about it; an export with a mistake is refused with the mistake's line.
+    pub fn read(file: &str, src: &str) -> std::result::Result<Document, ReadError> {
+        let (top, _) = toml::de::DeTable::parse_recoverable(src);
+        let top = top.get_ref();
+        let has_format = top.get("format").is_some_and(|v| v.get_ref().is_integer());
+        if !has_format {
+            let looks = if src.trim().is_empty() {
+                Looks::Empty
+            } else if CONFIG_SECTIONS.iter().any(|s| top.contains_key(*s)) {
+                Looks::Config
+            } else {
+                Looks::Other
+            };
+            return Err(ReadError::NotAnExport {
+                file: file.to_string(),
+                looks,
+            });
+        }
+        toml::from_str(src).map_err(|e| ReadError::Invalid(toml_error(file, src, &e)))
+    }
+}
 
 impl Store {
     /// Everything needed to restore.
@@ -249,6 +319,68 @@ mod tests {
     use crate::store::tests::{d, library, now};
     use crate::subscription::Subscription;
     use chrono::{NaiveDate, NaiveTime};
+
+    #[test]
+    fn a_text_that_is_not_an_export_is_refused_as_such() {
+        let not = "this is not a mingjing export";
+        let expected = "(expected `format = 3`, `next_id`, then [[item]] / [[subscription]] … tables, as `mingjing export` writes them)";
+        let cases = [
+            ("", Looks::Empty),
+            ("  \n\n", Looks::Empty),
+            (crate::config::EXAMPLE, Looks::Config),
+            ("[storage]\npath = \"db\"\n", Looks::Config),
+            ("hello world\n", Looks::Other),
+            ("{\"format\": 3}\n", Looks::Other),
+            ("[[item]]\nid = 1\n", Looks::Other),
+            ("format = \"3\"\n", Looks::Other),
+        ];
+        for (src, looks) in cases {
+            let e = Document::read("b.toml", src).unwrap_err();
+            assert!(
+                matches!(&e, ReadError::NotAnExport { looks: l, .. } if *l == looks),
+                "{src:?}: {e:?}"
+            );
+            let text = e.to_string();
+            assert!(text.starts_with(&format!("b.toml: {not}")), "{text}");
+            assert!(text.contains(expected), "{text}");
+            // Nothing of the parser's wording.
+            for serde in ["invalid type", "key with no value", "expected a sequence"] {
+                assert!(!text.contains(serde), "{text}");
+            }
+        }
+        let e = Document::read("b.toml", "").unwrap_err().to_string();
+        assert!(e.contains("export: the file is empty (expected"), "{e}");
+        let e = Document::read("b.toml", crate::config::EXAMPLE)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("; it looks like a config file, which is given with --config"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_export_with_a_mistake_is_refused_at_its_line() {
+        let cases = [
+            (
+                "format = 1\nnext_id = 1\n[[item]]\nid = \"x\"\n",
+                "b.toml:4: invalid type: string \"x\", expected u64",
+            ),
+            (
+                "format = 3\nnext_id = 1\ncolour = 2\n",
+                "b.toml:3: unknown field `colour`",
+            ),
+            ("format = 3\nnext_id = \n", "b.toml:2: "),
+            ("format = 3\n", "b.toml:1: missing field `next_id`"),
+        ];
+        for (src, start) in cases {
+            let e = Document::read("b.toml", src).unwrap_err();
+            assert!(matches!(e, ReadError::Invalid(_)), "{src:?}: {e:?}");
+            assert!(e.to_string().starts_with(start), "{src:?}: {e}");
+        }
+        let doc = Document::read("b.toml", "format = 3\nnext_id = 5\n").unwrap();
+        assert_eq!((doc.format, doc.next_id), (3, 5));
+    }
 
     #[test]
     fn export_import_round_trip_and_idempotence() {

@@ -25,6 +25,7 @@ mod orglife;
 mod overrides;
 mod tasks;
 pub use document::Document;
+pub use import::{Looks, ReadError};
 pub use orglife::GroupAdmin;
 
 /// Bytes of cache sled may use; its 1 GiB default would grow with the database. sled

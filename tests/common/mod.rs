@@ -143,6 +143,11 @@ pub struct Setup {
     pub subscriptions: Vec<Subscription>,
     /// More records imported with them (marks, private chats, group admins …).
     pub document: Option<Document>,
+    /// `MINGJING_ADMINS` of the bot (the config file names [`BOT_ADMIN`]).
+    pub admins_env: Option<&'static str>,
+    /// Leave next year's holidays unknown, so that a test set in December gets the bot's
+    /// warning to admins.
+    pub next_year_unknown: bool,
 }
 
 /// The running bot, its fake Bot API and its folder.
@@ -153,6 +158,7 @@ pub struct Harness {
     api_url: String,
     log: &'static str,
     clock: TestClock,
+    admins_env: Option<&'static str>,
     child: Option<Child>,
     launches: usize,
 }
@@ -198,17 +204,21 @@ impl Harness {
         }
         // Next year's holiday arrangement, so that a test set in December does not get the
         // bot's one-time "unknown year" warning to admins in the middle of it.
-        let next_year = clock.now().with_timezone(&Shanghai).year() + 1;
-        std::fs::write(
-            dir.path().join("next-year.toml"),
-            format!("[[year]]\nyear = {next_year}\n"),
-        )
-        .unwrap();
-        let config = config.replacen(
-            "[schedule]\n",
-            "[schedule]\ncalendar = \"next-year.toml\"\n",
-            1,
-        );
+        let config = if setup.next_year_unknown {
+            config
+        } else {
+            let next_year = clock.now().with_timezone(&Shanghai).year() + 1;
+            std::fs::write(
+                dir.path().join("next-year.toml"),
+                format!("[[year]]\nyear = {next_year}\n"),
+            )
+            .unwrap();
+            config.replacen(
+                "[schedule]\n",
+                "[schedule]\ncalendar = \"next-year.toml\"\n",
+                1,
+            )
+        };
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
         let api_url = setup.api_url.unwrap_or_else(|| fake.url());
@@ -219,6 +229,7 @@ impl Harness {
             api_url,
             log: setup.log.unwrap_or("info"),
             clock,
+            admins_env: setup.admins_env,
             child: None,
             launches: 0,
         };
@@ -264,7 +275,12 @@ impl Harness {
         self.launches += 1;
         let polls_before = self.fake.requests_of("getUpdates").len();
         let stderr = std::fs::File::create(self.stderr_path()).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_mingjing"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mingjing"));
+        match self.admins_env {
+            Some(admins) => command.env("MINGJING_ADMINS", admins),
+            None => command.env_remove("MINGJING_ADMINS"),
+        };
+        let child = command
             .arg("run")
             .arg("--config")
             .arg(&self.config)

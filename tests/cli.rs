@@ -259,7 +259,18 @@ fn check_validates_an_operator_calendar() {
 fn a_bad_config_names_file_key_and_reason() {
     let (dir, config) = workdir();
     std::fs::write(&config, "[schedule]\ndaily_at = \"25:00\"\n").unwrap();
+    // `check` prints it with its summary line; every other command stops with it.
     let o = mingjing(dir.path(), &["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("config.toml:2: schedule.daily_at: bad time \"25:00\""),
+        "{out}"
+    );
+    let o = mingjing(
+        dir.path(),
+        &["preview", "--config", config.to_str().unwrap()],
+    );
     let err = failure(&o);
     assert!(
         err.contains("config.toml:2: schedule.daily_at: bad time \"25:00\""),
@@ -295,6 +306,30 @@ fn a_config_with_three_mistakes_reports_all_three() {
         stderr(&o)
     );
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}
+
+#[test]
+fn check_of_a_broken_config_lists_every_mistake_and_ends_with_the_count() {
+    let (dir, config) = workdir();
+    std::fs::write(
+        &config,
+        "[schedule]\ndaily_at = \"8点\"\ndays = \"weekdays\"\n",
+    )
+    .unwrap();
+    let o = mingjing(dir.path(), &["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    let file = config.display();
+    assert!(
+        out.contains(&format!("{file}:2: schedule.daily_at: ")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{file}:3: schedule.days: ")), "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some(format!("check: 2 errors in {file}").as_str()),
+        "{out}"
+    );
 }
 
 #[test]

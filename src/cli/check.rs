@@ -8,7 +8,7 @@ use chrono::{Months, NaiveDate};
 use super::load_library;
 use crate::calendar::Calendar;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, ConfigErrors};
 use crate::content::{Category, Item, LineError};
 use crate::festival::{self, Placement};
 use crate::replies;
@@ -118,6 +118,24 @@ fn line(p: &Placement, items: &[Item], calendar: &Calendar) -> String {
     };
     let why = replies::fixed_day(&p.reason, off_work, winner.as_deref());
     format!("{}  {} {}  {why}", p.date, p.item.category, name(p.item))
+}
+
+/// A `check` whose configuration does not load: every problem, then the summary line.
+pub fn config_failed(errors: &ConfigErrors) -> ExitCode {
+    let lines: Vec<LineError> = errors
+        .0
+        .iter()
+        .map(|e| LineError {
+            file: e.file.clone(),
+            line: e.line,
+            reason: e.to_string(),
+        })
+        .collect();
+    for e in &lines {
+        println!("{}", e.reason);
+    }
+    println!("{}", summary(&lines));
+    ExitCode::FAILURE
 }
 
 /// `check: 2 errors in reminders/conduct.toml` (the files in the order their errors came).

@@ -65,7 +65,13 @@ pub enum Command {
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let env = Env::from_process();
-    let config = Config::load(args.config.as_deref(), &env)?;
+    let config = match Config::load(args.config.as_deref(), &env) {
+        Ok(config) => config,
+        Err(errors) if matches!(args.command, Some(Command::Check)) => {
+            return Ok(check::config_failed(&errors));
+        }
+        Err(errors) => return Err(errors.into()),
+    };
     crate::logging::protect(&config.token);
     for w in &config.warnings {
         tracing::warn!("{w}");

@@ -51,7 +51,11 @@ pub enum Command {
         date: Option<NaiveDate>,
     },
     /// Write everything needed to restore, as TOML, to standard output.
-    Export,
+    Export {
+        /// Include the group robots' webhook URLs and secrets.
+        #[arg(long)]
+        with_secrets: bool,
+    },
     /// Load a file written by `export`.
     Import { file: PathBuf },
 }
@@ -72,7 +76,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         Command::Run => run(config, clock),
         Command::Check => Ok(check(&config, &clock)),
         Command::Preview { date } => preview(&config, &clock, date),
-        Command::Export => export(&config, &clock),
+        Command::Export { with_secrets } => export(&config, &clock, with_secrets),
         Command::Import { file } => import(&config, &clock, &file),
     }
 }
@@ -194,6 +198,10 @@ pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::
     }
     let store = Store::open(&config.storage_path)?;
     store.sync_shipped(&library.items, clock.now())?;
+    let (added, removed) = store.sync_config_robots(&config.robots.0, clock.now())?;
+    if added + removed > 0 {
+        tracing::info!(added, removed, "group robots of the config file");
+    }
     Ok(store)
 }
 
@@ -285,10 +293,14 @@ fn calendar_reason(calendar: &Calendar, date: NaiveDate) -> String {
     }
 }
 
-fn export(config: &Config, clock: &Clock) -> anyhow::Result<ExitCode> {
+fn export(config: &Config, clock: &Clock, with_secrets: bool) -> anyhow::Result<ExitCode> {
     let (library, _) = load_content(config)?;
     let store = open_store(config, &library, clock)?;
-    let text = toml::to_string(&store.export()?).context("cannot write the export")?;
+    let doc = match with_secrets {
+        true => store.export_with_secrets()?,
+        false => store.export()?,
+    };
+    let text = toml::to_string(&doc).context("cannot write the export")?;
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

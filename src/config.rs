@@ -1,6 +1,7 @@
 //! Configuration: `config.toml`, its defaults, and the environment overrides.
 
 mod orglife;
+mod robots;
 mod tasks;
 
 use std::fmt;
@@ -70,6 +71,16 @@ impl fmt::Debug for Token {
     }
 }
 
+/// The `[[robot]]` entries; their webhook URLs and secrets never show in `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Robots(pub Vec<crate::robot::Robot>);
+
+impl fmt::Debug for Robots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Robots({} configured)", self.0.len())
+    }
+}
+
 /// Whether the morning message carries the 第一议题 line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StudyRule {
@@ -102,6 +113,8 @@ pub struct Config {
     pub orglife: OrgLife,
     /// `[tasks]`: 督办 and how its milestones count days.
     pub tasks: Tasks,
+    /// `[[robot]]`: group robots kept in step with the file (numbered by the store).
+    pub robots: Robots,
     /// Accepted, but worth telling the operator.
     pub warnings: Vec<String>,
 }
@@ -117,6 +130,7 @@ struct Raw {
     content: RawContent,
     orglife: RawOrgLife,
     tasks: RawTasks,
+    robot: Vec<robots::RawRobot>,
 }
 
 #[derive(Deserialize, Default)]
@@ -412,6 +426,7 @@ impl Config {
             content_dir: resolve(&raw.content.dir),
             orglife: orglife::parse(raw.orglife, &err)?,
             tasks: tasks::parse(raw.tasks, &err)?,
+            robots: Robots(robots::parse(raw.robot, &err)?),
             warnings,
         })
     }

@@ -5,6 +5,7 @@
 pub mod notice;
 pub mod orglife;
 pub mod overrides;
+pub mod robots;
 pub mod sheet;
 pub mod tasks;
 
@@ -549,6 +550,12 @@ pub fn stats(s: &Stats, tz: Tz) -> String {
         .map(|c| format!("{} {}", c.name(), s.items.get(c).copied().unwrap_or(0)))
         .collect();
     out += &format!("条目：{}\n", items.join("，"));
+    if s.robots_active + s.robots_inactive > 0 {
+        out += &format!(
+            "群机器人：有效 {}，已停用 {}；今日已送达 {}\n",
+            s.robots_active, s.robots_inactive, s.robots_sent
+        );
+    }
     out += &match s.next {
         Some(t) => {
             let t = t.with_timezone(&tz).naive_local();
@@ -575,13 +582,14 @@ pub fn kind_name(kind: Kind) -> &'static str {
 /// The most failed chats listed in one summary.
 const LISTED: usize = 10;
 
-pub fn delivery_failures(failures: &[(i64, String)], deactivated: usize) -> String {
+/// `failures`: each address as texts name it (a chat id, a robot's name) and the reason.
+pub fn delivery_failures(failures: &[(String, String)], deactivated: usize) -> String {
     let mut out = format!(
         "⚠️ <b>投递异常</b>：本次有 {} 个群组未能送达。\n",
         failures.len()
     );
     for (chat, reason) in failures.iter().take(LISTED) {
-        out += &format!("· <code>{chat}</code>：{}\n", escape(reason));
+        out += &format!("· <code>{}</code>：{}\n", escape(chat), escape(reason));
     }
     if failures.len() > LISTED {
         out += &format!("……另有 {} 个\n", failures.len() - LISTED);

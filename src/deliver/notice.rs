@@ -10,10 +10,10 @@ use crate::notice::{Notice, Refused};
 use crate::replies;
 
 impl<S: Sender> Engine<S> {
-    /// How many subscriptions a notice sent now goes to: the active ones.
+    /// How many subscriptions a notice sent now goes to: the active ones (robots included).
     pub fn audience(&self) -> Result<usize> {
         self.refresh_plan()?;
-        Ok(self.lock_plan().counts().0)
+        Ok(self.lock_plan().active_chats().len())
     }
 
     /// Applies `decide` (the author's `发送`) to the notice `id` and, in the same durable

@@ -67,6 +67,7 @@ impl<S: Sender> Engine<S> {
                     buttons: Vec::new(),
                     paid: false,
                     attachment: None,
+                    part: 0,
                 };
                 if let Err(e) = engine.inner.sender.send(&out).await {
                     tracing::warn!(admin, error = %e, "cannot reach a bot admin");

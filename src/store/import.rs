@@ -11,13 +11,19 @@ use sled::transaction::{
 use super::document::{FORMAT, FORMATS_READ};
 use super::{
     Document, NEXT_ID, ROTATION, Result, Store, StoreError, chat_key, checkins, date_key, decode,
-    decode_id, deliveries, encode, notices, orglife, overrides, tasks, tx_error,
+    decode_id, deliveries, encode, notices, orglife, overrides, robots, tasks, tx_error,
 };
 use crate::content::Item;
 
 impl Store {
-    /// Everything needed to restore.
+    /// Everything needed to restore, except the robots' webhook URLs and secrets.
     pub fn export(&self) -> Result<Document> {
+        Ok(self.export_with_secrets()?.without_secrets())
+    }
+
+    /// Everything needed to restore, the robots' webhook URLs and secrets included
+    /// (`export --with-secrets`).
+    pub fn export_with_secrets(&self) -> Result<Document> {
         let next_id = self
             .meta
             .get(NEXT_ID)?
@@ -40,6 +46,7 @@ impl Store {
             admins: self.group_admins()?,
             tasks: self.tasks()?,
             overrides: self.overrides()?,
+            robots: self.robots()?,
         })
     }
 
@@ -87,6 +94,7 @@ impl Store {
             &self.orglife,
             &self.people,
             &self.tasks,
+            &self.robots,
         );
         // sled may run the closure more than once: it only reads and writes the trees, and
         // what is to be reported afterwards is returned.
@@ -105,6 +113,7 @@ impl Store {
                 marks,
                 people,
                 task_tree,
+                robot_tree,
             )| {
                 // Placing the items reads the library inside the transaction, so what it
                 // decides still holds when the writes commit.
@@ -157,6 +166,7 @@ impl Store {
                 }
                 tasks::put_tasks_in(task_tree, &doc.tasks)?;
                 overrides::put_overrides_in(meta, &doc.overrides)?;
+                robots::put_robots_in(robot_tree, meta, &doc.robots)?;
                 Ok(replaced)
             },
         );

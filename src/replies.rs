@@ -57,6 +57,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
         CommandName::Override => "某日停发、附加或替换晨间提醒",
+        CommandName::Robot => "企业微信、钉钉、飞书群机器人：登记、查看、测试",
     }
 }
 
@@ -79,6 +80,7 @@ fn usage(name: CommandName) -> String {
         CommandName::Progress => " 编号 进展",
         CommandName::Notice => " 文本",
         CommandName::Override => " [日期 停发|附加 文本|替换 文本|取消]",
+        CommandName::Robot => " [add|list|del|test|time|days]",
         _ => "",
     };
     format!("/{}{args}", name.as_str())
@@ -202,6 +204,7 @@ pub fn problem(command: CommandName, problem: &Problem) -> String {
         Problem::Title(e) => tasks::title_error(e),
         Problem::ProgressUsage => tasks::progress_usage(),
         Problem::Override(p) => overrides::problem(p),
+        Problem::Robot(p) => robots::problem(p),
         Problem::MissingOrgItem if command == CommandName::Undone => orglife::undone_usage(),
         Problem::MissingOrgItem => {
             "用法：/done 项目 [日期] [主题]，例如 /done 主题党日 6-8 学习党的二十届四中全会精神。"

@@ -392,3 +392,86 @@ async fn webhook_urls_and_secrets_stay_out_of_logs_and_exports() {
     assert!(robot.url.contains(&key));
     assert_eq!(robot.secret.as_deref(), Some("SECtopsecret0123456789"));
 }
+
+#[tokio::test]
+async fn a_bot_admin_manages_robots_by_chat_and_never_sees_a_url_in_full() {
+    let ding = FakeRobot::start(Platform::DingTalk, Some("SECchat0123456789")).await;
+    let h = Harness::start().await;
+    let (chat, admin) = (common::admin_chat(), common::admin());
+    let key = FakeRobot::key(0);
+
+    // Wrong platform host: a plain answer, nothing stored.
+    let wrong = h
+        .ask(
+            &chat,
+            &admin,
+            "/robot add wecom https://oapi.dingtalk.com/robot/send?access_token=x",
+        )
+        .await;
+    assert!(wrong.contains("qyapi.weixin.qq.com"), "{wrong}");
+
+    let added = h
+        .ask(
+            &chat,
+            &admin,
+            &format!(
+                "/robot add dingtalk {} 密钥:SECchat0123456789 名称:第一党支部",
+                ding.url()
+            ),
+        )
+        .await;
+    assert!(
+        added.contains("#1") && added.contains("第一党支部"),
+        "{added}"
+    );
+    assert!(added.contains("已删除您发送的含网址的消息"), "{added}");
+    assert!(
+        !added.contains(&key) && !added.contains("SECchat"),
+        "{added}"
+    );
+    assert_eq!(h.fake.requests_of("deleteMessage").len(), 1);
+
+    let list = h.ask(&chat, &admin, "/robot list").await;
+    assert!(
+        list.contains("#1 钉钉 · 第一党支部") && list.contains("已加签"),
+        "{list}"
+    );
+    assert!(!list.contains(&key), "{list}");
+
+    // A test message goes out signed and the platform's answer is reported.
+    let ok = h.ask(&chat, &admin, "/robot test 1").await;
+    assert!(ok.starts_with("✅"), "{ok}");
+    assert_eq!(ding.taken().len(), 1);
+    assert!(ding.texts()[0].contains("测试消息"));
+    // A robot guarded by a keyword the message lacks: the refusal, plainly.
+    ding.require_keyword("会议通知");
+    let refused = h.ask(&chat, &admin, "/robot test 1").await;
+    assert!(
+        refused.contains("310000 keywords not in content"),
+        "{refused}"
+    );
+    assert!(refused.contains("自定义关键词"), "{refused}");
+
+    let timed = h.ask(&chat, &admin, "/robot time 1 07:30").await;
+    assert!(timed.contains("07:30"), "{timed}");
+    let daily = h.ask(&chat, &admin, "/robot days 1 everyday").await;
+    assert!(daily.contains("每天 07:30"), "{daily}");
+    assert!(
+        h.ask(&chat, &admin, "/robot del 9")
+            .await
+            .contains("没有编号为 9")
+    );
+    let gone = h.ask(&chat, &admin, "/robot del 1").await;
+    assert!(gone.contains("已删除群机器人 #1"), "{gone}");
+    assert!(
+        h.ask(&chat, &admin, "/robot list")
+            .await
+            .contains("尚未登记")
+    );
+
+    // Not for anyone but a bot admin.
+    let member = h.ask(&chat, &common::member(), "/robot list").await;
+    assert!(!member.contains("群机器人（"), "{member}");
+    let log = h.stderr();
+    assert!(!log.contains(&key) && !log.contains("SECchat"), "{log}");
+}

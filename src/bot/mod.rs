@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod overrides;
 pub mod reading;
 pub mod records;
+pub mod robots;
 pub mod subscriptions;
 pub mod taps;
 pub mod tasks;

@@ -5,6 +5,7 @@ use chrono::NaiveTime;
 
 use crate::calendar::DayRule;
 use crate::edition::escape;
+use crate::robot::command::RobotProblem;
 use crate::robot::{Platform, Robot, UrlError};
 
 /// How to use `/robot`.
@@ -186,6 +187,18 @@ pub fn deactivated(robot: &Robot) -> String {
         escape(reason),
         robot.id
     )
+}
+
+/// What is wrong with a `/robot` command.
+pub fn problem(p: &RobotProblem) -> String {
+    match p {
+        RobotProblem::Usage => usage(),
+        RobotProblem::BadKind(k) => bad_kind(k),
+        RobotProblem::BadUrl(kind, e) => bad_url(*kind, e),
+        RobotProblem::BadNumber(n) => no_such(n),
+        RobotProblem::BadTime(t) => bad_time(t),
+        RobotProblem::BadDays(d) => bad_days(d),
+    }
 }
 
 /// A robot in the delivery failures' list.

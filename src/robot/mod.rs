@@ -25,6 +25,7 @@
 //!   limited, 9499 = bad request. open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
 //!   (自定义机器人使用指南).
 
+pub mod command;
 pub mod render;
 pub mod sign;
 

@@ -155,7 +155,7 @@ pub fn tested(robot: &Robot, sent: bool, said: &str) -> String {
     }
     let lower = said.to_lowercase();
     let hint = if lower.contains("keyword") || lower.contains("key words") {
-        "\n该机器人设置了自定义关键词：请在机器人安全设置中添加关键词“纪律明镜”（每条提醒都含有它），或改用加签。"
+        "\n该机器人设置了自定义关键词：请在机器人安全设置中添加关键词“纪律明镜”（每条提醒都含有它）和“通知”（通知消息含有它），或改用加签。"
     } else if lower.contains("sign") {
         "\n签名校验失败：请检查密钥（钉钉为 SEC 开头的加签密钥，飞书为签名校验密钥）。"
     } else if lower.contains("ip") {

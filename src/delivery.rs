@@ -205,6 +205,17 @@ impl Slot {
         }
     }
 
+    /// The first part of the message this slot is a part of (itself, for part 0).
+    pub fn first_part(&self) -> Slot {
+        match self.key.rsplit_once('#') {
+            Some((key, n)) if n.parse::<usize>().is_ok() => Slot {
+                key: key.to_string(),
+                ..self.clone()
+            },
+            _ => self.clone(),
+        }
+    }
+
     /// The address whose subscription (or robot) this delivery serves: the address of a
     /// robot, else the Telegram chat of [`Slot::group`]; none for a bot admin's 通报.
     pub fn subscriber(&self) -> Option<Address> {
@@ -475,6 +486,7 @@ mod tests {
         assert_eq!(first.part(0), first);
         let third = first.part(2);
         assert_eq!(third.key, "2026-06-01#3");
+        assert_eq!(third.first_part(), first);
         let now = chrono::Utc::now();
         assert_eq!(Delivery::pending(third.clone(), now, now, now).part(), 2);
         assert_eq!(Delivery::pending(first.clone(), now, now, now).part(), 0);

@@ -473,11 +473,7 @@ impl<S: Sender> Engine<S> {
     fn waits_for_edition(&self, r: &Delivery) -> bool {
         let part = r.part();
         if part > 0 {
-            let first = Slot {
-                key: r.key[..r.key.rfind('#').unwrap_or(r.key.len())].to_string(),
-                ..r.slot()
-            };
-            return self.is_active(&first.part(part - 1));
+            return self.is_active(&r.slot().first_part().part(part - 1));
         }
         if !r.kind.follows_edition() || r.to.channel.is_robot() || r.slot().group() != Some(r.to.id)
         {

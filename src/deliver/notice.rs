@@ -49,7 +49,9 @@ impl<S: Sender> Engine<S> {
 
     /// A notice's message as it is sent; empty (and so not sent) if the notice is gone.
     pub(super) fn notice_message(&self, record: &Delivery) -> String {
-        match self.inner.store.notice(&record.key) {
+        // A part of a notice sent in parts has the notice's id with the part's number.
+        let id = record.slot().first_part().key;
+        match self.inner.store.notice(&id) {
             Ok(Some(notice)) => replies::notice::message(&notice.text),
             Ok(None) => {
                 tracing::error!(notice = %record.key, "the notice's text is gone");

@@ -954,3 +954,40 @@ async fn a_revoked_robot_is_deactivated_and_the_admins_told_once() {
     let stats = w.engine.stats().unwrap();
     assert_eq!((stats.robots_active, stats.robots_inactive), (0, 1));
 }
+
+#[tokio::test]
+async fn a_notice_goes_to_robots_too_in_parts() {
+    use crate::notice::Decision;
+    let w = World::new(at(10, 0, 0));
+    w.subscribe(-1, None, at(7, 0, 0));
+    let robot = add_robot(&w, crate::robot::Platform::Feishu);
+    assert_eq!(w.engine.audience().unwrap(), 2, "the group and the robot");
+    let notice = drafted(&w.store, "下午开会", at(9, 59, 0));
+    let send = |n: &mut crate::notice::Notice| n.decide(Decision::Send, 42, at(10, 0, 0));
+    let (_, count) = w.engine.send_notice(&notice.id, send).unwrap().unwrap();
+    assert_eq!(count, 2);
+    w.settle().await;
+    let sent = w.script.sent.lock().unwrap().clone();
+    let parts: Vec<usize> = sent
+        .iter()
+        .filter(|o| o.to == robot)
+        .map(|o| o.part)
+        .collect();
+    assert_eq!(parts, vec![0, 1, 2]);
+    assert!(sent.iter().all(|o| o.html == "<b>【通知】</b>\n下午开会"));
+    let records = notice_records(&w.store, &notice.id);
+    assert_eq!(
+        records.len(),
+        2,
+        "the group's record and the robot's first part"
+    );
+    let robot_records: Vec<Delivery> = w
+        .store
+        .deliveries_on(day())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.to == robot && r.kind == Kind::Notice)
+        .collect();
+    assert_eq!(robot_records.len(), 3);
+    assert!(robot_records.iter().all(|r| r.state == State::Sent));
+}

@@ -14,6 +14,12 @@ use tokio::sync::watch;
 /// The environment variable that starts the clock at a given instant.
 pub const NOW_VAR: &str = "MINGJING_NOW";
 
+/// The wall clock, never shifted: only for what a remote party checks against its own
+/// clock (the robot platforms' request signatures, SPEC §16), not for scheduling.
+pub fn real_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
 /// The clock every part of the process reads. Cheap to clone; clones share one offset.
 #[derive(Clone)]
 pub struct Clock {

@@ -11,6 +11,7 @@ use crate::content::Category;
 use crate::orglife::marking::Done;
 use crate::overrides::{OverrideCommand, OverrideProblem};
 use crate::report::Month;
+use crate::robot::command::{RobotCommand, RobotProblem};
 use crate::tasks::{TaskCommand, TitleError};
 
 /// The first page of `/list`.
@@ -56,11 +57,12 @@ pub enum CommandName {
     Backup,
     Notice,
     Override,
+    Robot,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 27] = [
+    pub const ALL: [CommandName; 28] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -88,6 +90,7 @@ impl CommandName {
         CommandName::Stats,
         CommandName::Notice,
         CommandName::Override,
+        CommandName::Robot,
     ];
 
     /// The name as typed after the slash.
@@ -120,6 +123,7 @@ impl CommandName {
             CommandName::Backup => "backup",
             CommandName::Notice => "notice",
             CommandName::Override => "override",
+            CommandName::Robot => "robot",
         }
     }
 
@@ -158,7 +162,8 @@ impl CommandName {
             | CommandName::Export
             | CommandName::Backup
             | CommandName::Notice
-            | CommandName::Override => Audience::BotAdmin,
+            | CommandName::Override
+            | CommandName::Robot => Audience::BotAdmin,
         }
     }
 }
@@ -269,6 +274,8 @@ pub enum Command {
     },
     /// `/override [日期 停发|附加 文本|替换 文本|取消]`.
     Override(OverrideCommand),
+    /// `/robot …`: group robots (SPEC §16).
+    Robot(RobotCommand),
 }
 
 /// What is wrong with a command's arguments.
@@ -290,6 +297,7 @@ pub enum Problem {
     Title(TitleError),
     ProgressUsage,
     Override(OverrideProblem),
+    Robot(RobotProblem),
 }
 
 /// A message that is a command of this bot but cannot be carried out as written.
@@ -344,6 +352,7 @@ impl Command {
             Command::Backup => CommandName::Backup,
             Command::Notice { .. } => CommandName::Notice,
             Command::Override(_) => CommandName::Override,
+            Command::Robot(_) => CommandName::Robot,
         }
     }
 
@@ -523,6 +532,9 @@ impl Command {
             },
             CommandName::Override => {
                 Command::Override(OverrideCommand::parse(args).map_err(Problem::Override)?)
+            }
+            CommandName::Robot => {
+                Command::Robot(RobotCommand::parse(args).map_err(Problem::Robot)?)
             }
         })
     }
@@ -921,6 +933,8 @@ mod tests {
             Command::Notice { text } => ("notice", text.iter().cloned().collect()),
             // Not generated: its parsing is tested in `overrides`.
             Command::Override(_) => ("override", vec![]),
+            // Not generated: its parsing is tested in `robot::command`.
+            Command::Robot(_) => ("robot", vec![]),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {

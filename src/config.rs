@@ -2,6 +2,7 @@
 
 mod orglife;
 mod read;
+mod robots;
 mod study;
 mod tasks;
 
@@ -151,6 +152,16 @@ impl fmt::Debug for Token {
     }
 }
 
+/// The `[[robot]]` entries; their webhook URLs and secrets never show in `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Robots(pub Vec<crate::robot::Robot>);
+
+impl fmt::Debug for Robots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Robots({} configured)", self.0.len())
+    }
+}
+
 /// Whether the morning message carries the 第一议题 line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StudyRule {
@@ -185,6 +196,8 @@ pub struct Config {
     pub orglife: OrgLife,
     /// `[tasks]`: 督办 and how its milestones count days.
     pub tasks: Tasks,
+    /// `[[robot]]`: group robots kept in step with the file (numbered by the store).
+    pub robots: Robots,
     /// Accepted, but worth telling the operator.
     pub warnings: Vec<String>,
 }
@@ -200,6 +213,7 @@ struct Raw {
     content: RawContent,
     orglife: RawOrgLife,
     tasks: RawTasks,
+    robot: Vec<robots::RawRobot>,
 }
 
 #[derive(Deserialize, Default)]
@@ -484,6 +498,7 @@ impl Config {
         let study_from = study::parse(&s.study_from, p);
         let orglife = orglife::parse(raw.orglife, p);
         let tasks = tasks::parse(raw.tasks, p);
+        let robots = robots::parse(raw.robot, p);
 
         let mut errors = problems.found;
         errors.sort_by_key(|e| e.line);
@@ -511,6 +526,7 @@ impl Config {
             content_dir: resolve(&raw.content.dir),
             orglife,
             tasks,
+            robots: Robots(robots),
             warnings,
         })
     }
@@ -991,14 +1007,14 @@ mod tests {
             (
                 "[shedule]\ndaily_at = \"08:00\"\n\n[storage]\npath = 1\n",
                 &[
-                    "c.toml:1: shedule: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`",
+                    "c.toml:1: shedule: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`",
                     "c.toml:5: storage.path: invalid type: integer `1`, expected a string",
                 ],
             ),
             (
-                "[[robot]]\nkind = \"wecom\"\n[orglife.extra]\nx = 1\n",
+                "[[robots]]\nkind = \"wecom\"\n[orglife.extra]\nx = 1\n",
                 &[
-                    "c.toml:1: robot: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`",
+                    "c.toml:1: robots: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`",
                     "c.toml:3: orglife.extra: unknown field `extra`, expected one of `enabled`, `month_end_days`, `item`",
                 ],
             ),
@@ -1014,7 +1030,7 @@ mod tests {
             (
                 "daily_at = \"08:00\"\n",
                 &[
-                    "c.toml:1: daily_at: a key outside any section (the sections are one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`)",
+                    "c.toml:1: daily_at: a key outside any section (the sections are one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`)",
                 ],
             ),
             (

@@ -193,6 +193,38 @@ impl Slot {
         }
     }
 
+    /// Part `n` (counted from 0) of this delivery, for a channel that sends a long message
+    /// as consecutive parts: part 0 is the delivery itself, part n its key with `#n+1`.
+    pub fn part(&self, n: usize) -> Slot {
+        match n {
+            0 => self.clone(),
+            n => Slot {
+                key: format!("{}#{}", self.key, n + 1),
+                ..self.clone()
+            },
+        }
+    }
+
+    /// The first part of the message this slot is a part of (itself, for part 0).
+    pub fn first_part(&self) -> Slot {
+        match self.key.rsplit_once('#') {
+            Some((key, n)) if n.parse::<usize>().is_ok() => Slot {
+                key: key.to_string(),
+                ..self.clone()
+            },
+            _ => self.clone(),
+        }
+    }
+
+    /// The address whose subscription (or robot) this delivery serves: the address of a
+    /// robot, else the Telegram chat of [`Slot::group`]; none for a bot admin's 通报.
+    pub fn subscriber(&self) -> Option<Address> {
+        if self.to.channel.is_robot() {
+            return Some(self.to);
+        }
+        self.group().map(Address::telegram)
+    }
+
     /// The chat whose subscription this delivery serves: the address itself, the group
     /// named last in the key of a private copy, or none (a bot admin's 通报).
     pub fn group(&self) -> Option<i64> {
@@ -249,6 +281,14 @@ impl Delivery {
             attempts: 0,
             updated_at: now,
         }
+    }
+
+    /// Which part of its message this delivery is (0: the first; see [`Slot::part`]).
+    pub fn part(&self) -> usize {
+        self.key
+            .rsplit_once('#')
+            .and_then(|(_, n)| n.parse::<usize>().ok())
+            .map_or(0, |n| n.saturating_sub(1))
     }
 
     pub fn slot(&self) -> Slot {
@@ -381,6 +421,11 @@ pub struct Stats {
     pub kinds: BTreeMap<Kind, Tally>,
     pub items: BTreeMap<Category, usize>,
     pub next: Option<DateTime<Utc>>,
+    /// Group robots (SPEC §16): active, inactive, and those that had today's morning
+    /// message (every part of it).
+    pub robots_active: usize,
+    pub robots_inactive: usize,
+    pub robots_sent: usize,
 }
 
 /// What `/pushnow` did.
@@ -431,6 +476,24 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Kind::ALL.len());
+    }
+
+    #[test]
+    fn parts_of_a_delivery_are_numbered_in_their_key() {
+        let d = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let to = "wecom:3".parse::<Address>().unwrap();
+        let first = Slot::edition(d, to);
+        assert_eq!(first.part(0), first);
+        let third = first.part(2);
+        assert_eq!(third.key, "2026-06-01#3");
+        assert_eq!(third.first_part(), first);
+        let now = chrono::Utc::now();
+        assert_eq!(Delivery::pending(third.clone(), now, now, now).part(), 2);
+        assert_eq!(Delivery::pending(first.clone(), now, now, now).part(), 0);
+        // A robot serves itself; a Telegram copy serves its group.
+        assert_eq!(third.subscriber(), Some(to));
+        let copy = Slot::private_copy(Kind::MonthEnd, d, -100, Address::telegram(7));
+        assert_eq!(copy.subscriber(), Some(Address::telegram(-100)));
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //! - [`notice`]: a bot admin's 【通知】: the draft, who may confirm it and until when;
 //! - [`overrides`]: one-day overrides of the morning message (停发, 附加, 替换);
 //! - [`message`]: a message's buttons as plain data;
+//! - [`robot`]: WeCom / DingTalk / Feishu group robots: the record, URL checks, each
+//!   platform's format, size limit and signing, what its answers mean;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
 //! - [`replies`]: every text the bot says to users (the text catalogue, a leaf).
@@ -32,6 +34,8 @@
 //! - [`store`]: the sled database, the source of truth; it persists the core's records;
 //! - [`telegram`]: sending one message, Telegram's keyboards, error classification, token
 //!   redaction;
+//! - [`webhook`]: the robot channel: the sending port over WeCom / DingTalk / Feishu
+//!   webhooks, signing with the real time;
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
 //! - [`bot`]: the Telegram bot: the handler tree, subscriptions, taps, records;
 //! - [`cli`]: the commands of the `mingjing` binary (`check` lists the fixed days ahead);
@@ -62,9 +66,11 @@ pub mod orglife;
 pub mod overrides;
 pub mod replies;
 pub mod report;
+pub mod robot;
 pub mod schedule;
 pub mod sheet;
 pub mod store;
 pub mod subscription;
 pub mod tasks;
 pub mod telegram;
+pub mod webhook;

@@ -23,21 +23,40 @@ impl std::fmt::Debug for Attachment {
     }
 }
 
-/// A channel the bot sends through.
+/// A channel the bot sends through: Telegram, or the group robots of one platform
+/// (SPEC §16), whose ids are the robots' numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Channel {
     Telegram,
+    WeCom,
+    DingTalk,
+    Feishu,
 }
 
 impl Channel {
+    const ALL: [Channel; 4] = [
+        Channel::Telegram,
+        Channel::WeCom,
+        Channel::DingTalk,
+        Channel::Feishu,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Telegram => "telegram",
+            Channel::WeCom => "wecom",
+            Channel::DingTalk => "dingtalk",
+            Channel::Feishu => "feishu",
         }
     }
 
     fn parse(s: &str) -> Option<Channel> {
-        [Channel::Telegram].into_iter().find(|c| c.as_str() == s)
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether its addresses are group robots (which have no buttons, files or replies).
+    pub fn is_robot(self) -> bool {
+        self != Channel::Telegram
     }
 }
 
@@ -99,6 +118,12 @@ mod tests {
         let a = Address::telegram(-100123);
         assert_eq!(a.to_string(), "telegram:-100123");
         assert_eq!("telegram:-100123".parse::<Address>(), Ok(a));
+        let robot = Address {
+            channel: Channel::DingTalk,
+            id: 3,
+        };
+        assert_eq!("dingtalk:3".parse::<Address>(), Ok(robot));
+        assert!(robot.channel.is_robot() && !a.channel.is_robot());
         for bad in ["", "telegram", "telegram:x", "wechat:1", "-100123"] {
             assert!(bad.parse::<Address>().is_err(), "{bad}");
         }

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod notice;
 pub mod orglife;
 pub mod overrides;
+pub mod robots;
 pub mod sheet;
 pub mod tasks;
 
@@ -59,6 +60,7 @@ fn summary(name: CommandName) -> &'static str {
         CommandName::Backup => "备份全部数据（TOML 文件，可用 mingjing import 恢复）",
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
         CommandName::Override => "某日停发、附加或替换晨间提醒",
+        CommandName::Robot => "企业微信、钉钉、飞书群机器人：登记、查看、测试",
     }
 }
 
@@ -81,6 +83,7 @@ fn arguments(name: CommandName) -> &'static str {
         CommandName::Progress => "编号 进展",
         CommandName::Notice => "文本",
         CommandName::Override => "[日期 停发|附加 文本|替换 文本|取消]",
+        CommandName::Robot => "[add|list|del|test|time|days]",
         _ => "",
     }
 }
@@ -219,6 +222,7 @@ pub fn problem(command: CommandName, problem: &Problem) -> String {
         Problem::Title(e) => tasks::title_error(e),
         Problem::ProgressUsage => tasks::progress_usage(),
         Problem::Override(p) => overrides::problem(p),
+        Problem::Robot(p) => robots::problem(p),
         Problem::MissingOrgItem if command == CommandName::Undone => orglife::undone_usage(),
         Problem::MissingOrgItem => {
             "用法：/done 项目 [日期] [主题]，例如 /done 主题党日 6-8 学习党的二十届四中全会精神。"
@@ -377,7 +381,7 @@ pub fn days_label(own: Option<DayRule>, default: DayRule) -> String {
 }
 
 /// A day rule as users read it.
-fn day_rule(rule: DayRule) -> &'static str {
+pub(crate) fn day_rule(rule: DayRule) -> &'static str {
     match rule {
         DayRule::Workdays => "工作日（含调休上班日）",
         DayRule::Everyday => "每天",
@@ -584,6 +588,12 @@ pub fn stats(s: &Stats, tz: Tz) -> String {
         .map(|c| format!("{} {}", c.name(), s.items.get(c).copied().unwrap_or(0)))
         .collect();
     out += &format!("条目：{}\n", items.join("，"));
+    if s.robots_active + s.robots_inactive > 0 {
+        out += &format!(
+            "群机器人：有效 {}，已停用 {}；今日已送达 {}\n",
+            s.robots_active, s.robots_inactive, s.robots_sent
+        );
+    }
     out += &match s.next {
         Some(t) => {
             let t = t.with_timezone(&tz).naive_local();
@@ -610,13 +620,14 @@ pub fn kind_name(kind: Kind) -> &'static str {
 /// The most failed chats listed in one summary.
 const LISTED: usize = 10;
 
-pub fn delivery_failures(failures: &[(i64, String)], deactivated: usize) -> String {
+/// `failures`: each address as texts name it (a chat id, a robot's name) and the reason.
+pub fn delivery_failures(failures: &[(String, String)], deactivated: usize) -> String {
     let mut out = format!(
         "⚠️ <b>投递异常</b>：本次有 {} 个群组未能送达。\n",
         failures.len()
     );
     for (chat, reason) in failures.iter().take(LISTED) {
-        out += &format!("· <code>{chat}</code>：{}\n", escape(reason));
+        out += &format!("· <code>{}</code>：{}\n", escape(chat), escape(reason));
     }
     if failures.len() > LISTED {
         out += &format!("……另有 {} 个\n", failures.len() - LISTED);

@@ -239,6 +239,7 @@ mod tests {
             buttons: Vec::new(),
             paid: false,
             attachment: None,
+            part: 0,
         };
         let err = s.send(&out).await.unwrap_err();
         assert!(matches!(err, SendError::Retryable(_)));

@@ -42,6 +42,8 @@ const CORE: &[&str] = &[
     "notice",
     "festival",
     "sheet",
+    // Group robots: the record, formats, signing, answers (SPEC §16); `webhook` posts.
+    "robot",
 ];
 
 /// The shell: modules that do IO.
@@ -54,7 +56,7 @@ const IO: &[&str] = &[
     "logging",
     "memory",
     "web",
-    "robot",
+    "webhook",
     "playground",
 ];
 

@@ -8,6 +8,7 @@ use teloxide::prelude::*;
 use teloxide::types::{Chat, Me};
 
 use super::overrides;
+use super::robots;
 use super::subscriptions::{self, ChatInfo};
 use super::{
     App, backup, library, lifecycle, notice, orglife, outbox, reading, records, taps, tasks,
@@ -277,6 +278,7 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
         }
         Command::Notice { text } => return notice::notice(bot, app, msg, text).await,
         Command::Override(c) => with_store(app, move |app| overrides::command(app, by, c)).await,
+        Command::Robot(c) => return robots::robot(bot, app, msg, c).await,
     };
     done.unwrap_or_else(|e| {
         tracing::error!(chat_id, error = %e, "a command failed");

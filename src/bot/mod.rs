@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod overrides;
 pub mod reading;
 pub mod records;
+pub mod robots;
 pub mod subscriptions;
 pub mod taps;
 pub mod tasks;
@@ -49,9 +50,14 @@ use crate::clock::Clock;
 use crate::command::{Audience, CommandName};
 use crate::config::{Config, Token};
 use crate::deliver::Engine;
+use crate::deliver::port::Route;
 use crate::replies;
 use crate::store::Store;
 use crate::telegram::{TelegramSender, describe};
+use crate::webhook::WebhookSender;
+
+/// The engine's sending port: Telegram, and the group robots.
+pub type Sending = Route<TelegramSender, WebhookSender>;
 
 /// Seconds a `getUpdates` long poll waits for updates.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -72,7 +78,9 @@ pub struct App {
     pub clock: Clock,
     /// The delivery engine, for `/pushnow` and `/stats`; the caller runs it
     /// ([`Engine::run`]) and stops it.
-    pub engine: Engine<TelegramSender>,
+    pub engine: Engine<Sending>,
+    /// The group robots' webhooks, for `/robot test`.
+    pub webhooks: WebhookSender,
     /// The check-in buttons whose labels are being edited.
     pub labels: taps::Labels,
     /// The 督办 cards whose edits are under way.
@@ -93,6 +101,11 @@ impl App {
         shutdown: CancellationToken,
     ) -> App {
         let (config, calendar) = (Arc::new(config), Arc::new(calendar));
+        let webhooks = WebhookSender::new(store.clone());
+        let sender = Route {
+            main: sender,
+            robots: webhooks.clone(),
+        };
         let engine = Engine::new(
             store.clone(),
             sender,
@@ -108,6 +121,7 @@ impl App {
             changed: Arc::new(Notify::new()),
             clock,
             engine,
+            webhooks,
             labels: taps::Labels::default(),
             cards: taps::Labels::default(),
             uploads: upload::Uploads::default(),

@@ -58,7 +58,11 @@ pub enum Command {
     /// Write everything needed to restore, as TOML, to standard output.
     ///
     /// While the bot runs, it is asked through its control socket.
-    Export,
+    Export {
+        /// Include the group robots' webhook URLs and secrets.
+        #[arg(long)]
+        with_secrets: bool,
+    },
     /// Load a file written by `export` (`-`: standard input); the bot must be stopped.
     Import { file: PathBuf },
 }
@@ -85,7 +89,9 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         Command::Run => run(config, clock),
         Command::Check => Ok(check::check(&config, &clock)),
         Command::Preview { date } => read_only(&config, &clock, Request::Preview(date)),
-        Command::Export => read_only(&config, &clock, Request::Export),
+        Command::Export { with_secrets } => {
+            read_only(&config, &clock, Request::Export { with_secrets })
+        }
         Command::Import { file } => import(&config, &clock, &file),
     }
 }
@@ -240,6 +246,7 @@ pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::
     create_storage_folder(config)?;
     let store = Store::open(&config.storage_path)?;
     sync_library(&store, library, clock)?;
+    sync_robots(&store, config, clock)?;
     Ok(store)
 }
 
@@ -247,6 +254,15 @@ pub fn open_store(config: &Config, library: &Library, clock: &Clock) -> anyhow::
 fn sync_library(store: &Store, library: &Library, clock: &Clock) -> anyhow::Result<()> {
     store.sync_shipped(&library.items, clock.now())?;
     store.retire_shipped(&library.retired, clock.now())?;
+    Ok(())
+}
+
+/// Keeps the stored group robots in step with the config's `[[robot]]` entries (SPEC §16).
+fn sync_robots(store: &Store, config: &Config, clock: &Clock) -> anyhow::Result<()> {
+    let (added, removed) = store.sync_config_robots(&config.robots.0, clock.now())?;
+    if added + removed > 0 {
+        tracing::info!(added, removed, "group robots of the config file");
+    }
     Ok(())
 }
 

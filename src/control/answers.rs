@@ -25,14 +25,19 @@ pub struct Source<'a> {
 /// The answer to `request`; an error is what the binary reports as `error: …`.
 pub fn answer(request: Request, source: Source<'_>) -> anyhow::Result<Answer> {
     match request {
-        Request::Export => export(source.store),
+        Request::Export { with_secrets } => export(source.store, with_secrets),
         Request::Preview(date) => preview(source, date.unwrap_or(source.today)),
     }
 }
 
-/// `export`: the whole store as TOML.
-pub fn export(store: &Store) -> anyhow::Result<Answer> {
-    Ok(Answer::printed(export_text(store)?))
+/// `export`: the whole store as TOML; the robots' webhook URLs and secrets only when asked.
+pub fn export(store: &Store, with_secrets: bool) -> anyhow::Result<Answer> {
+    let doc = match with_secrets {
+        true => store.export_with_secrets()?,
+        false => store.export()?,
+    };
+    let text = doc.to_toml().context("cannot write the export")?;
+    Ok(Answer::printed(text))
 }
 
 /// The whole store as the TOML document `import` reads.

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! request:  mingjing/1 export\n
+//!           mingjing/1 export secrets\n       (with the robots' webhook URLs and secrets)
 //!           mingjing/1 preview\n                (the running bot's today)
 //!           mingjing/1 preview 2026-12-01\n
 //! answer:   mingjing/1 <exit status> <stdout bytes> <stderr bytes>\n
@@ -27,8 +28,8 @@ const MAX_HEADER: u64 = 128;
 /// What the command line asks of the running bot: read-only requests only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request {
-    /// `mingjing export`.
-    Export,
+    /// `mingjing export [--with-secrets]`.
+    Export { with_secrets: bool },
     /// `mingjing preview [--date D]`; `None`: the bot's today.
     Preview(Option<NaiveDate>),
 }
@@ -37,7 +38,10 @@ impl Request {
     /// The request as sent, newline included.
     pub fn line(&self) -> String {
         match self {
-            Request::Export => format!("{VERSION} export\n"),
+            Request::Export {
+                with_secrets: false,
+            } => format!("{VERSION} export\n"),
+            Request::Export { with_secrets: true } => format!("{VERSION} export secrets\n"),
             Request::Preview(None) => format!("{VERSION} preview\n"),
             Request::Preview(Some(d)) => format!("{VERSION} preview {}\n", d.format("%Y-%m-%d")),
         }
@@ -56,7 +60,10 @@ impl Request {
             None => return Err("empty request".into()),
         }
         let request = match (words.next(), words.next()) {
-            (Some("export"), None) => Request::Export,
+            (Some("export"), None) => Request::Export {
+                with_secrets: false,
+            },
+            (Some("export"), Some("secrets")) => Request::Export { with_secrets: true },
             (Some("preview"), None) => Request::Preview(None),
             (Some("preview"), Some(date)) => Request::Preview(Some(
                 crate::calendar::parse_date(date).map_err(|e| format!("{date}: {e}"))?,
@@ -154,7 +161,10 @@ mod tests {
     fn requests_read_back_as_written() {
         let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         for r in [
-            Request::Export,
+            Request::Export {
+                with_secrets: false,
+            },
+            Request::Export { with_secrets: true },
             Request::Preview(None),
             Request::Preview(Some(date)),
         ] {

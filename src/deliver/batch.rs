@@ -32,8 +32,8 @@ use crate::replies;
 /// Deliveries a batch marks pending and queues at a time.
 pub(super) const PART: usize = 1_000;
 
-/// Due instants and chats of a batch's deliveries.
-pub(super) type Dues = Vec<(DateTime<Utc>, i64)>;
+/// Due instants and addresses of a batch's deliveries.
+pub(super) type Dues = Vec<(DateTime<Utc>, Address)>;
 
 /// What a batch has still to mark and queue.
 pub(super) enum Todo {
@@ -42,7 +42,7 @@ pub(super) enum Todo {
     /// `/pushnow`: these chats, unless sent today by the time their turn comes.
     Push {
         request: PushRequest,
-        chats: std::vec::IntoIter<i64>,
+        chats: std::vec::IntoIter<Address>,
     },
     /// Records a previous run left pending.
     Pending(std::vec::IntoIter<Delivery>),
@@ -108,18 +108,18 @@ impl Todo {
         catch_up: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Vec<Delivery> {
-        let slot = |chat_id| Slot::new(kind, date, Address::telegram(chat_id));
+        let slot = |to| Slot::new(kind, date, to);
         match self {
             Todo::Due(due) => due
                 .by_ref()
                 .take(n)
-                .map(|(at, chat_id)| Delivery::pending(slot(chat_id), at, at + catch_up, now))
+                .map(|(at, to)| Delivery::pending(slot(to), at, at + catch_up, now))
                 .collect(),
             Todo::Push { request, chats } => chats
                 .by_ref()
                 .take(n)
-                .map(|chat_id| {
-                    let slot = request.slot(Address::telegram(chat_id));
+                .map(|to| {
+                    let slot = request.slot(to);
                     Delivery::pending(slot, request.at, request.deadline, now)
                 })
                 .collect(),
@@ -145,17 +145,17 @@ pub(super) struct Batch {
     feeding: AtomicBool,
     /// Deliveries neither finished nor dropped; the batch is over at zero.
     remaining: AtomicUsize,
-    pub failures: Mutex<Vec<(i64, String)>>,
-    pub deactivated: Mutex<Vec<(i64, String)>>,
+    pub failures: Mutex<Vec<(Address, String)>>,
+    pub deactivated: Mutex<Vec<(Address, String)>>,
 }
 
 impl Batch {
-    pub fn note(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64, reason: &str) {
-        lock(list).push((chat_id, reason.to_string()));
+    pub fn note(&self, list: &Mutex<Vec<(Address, String)>>, to: Address, reason: &str) {
+        lock(list).push((to, reason.to_string()));
     }
 
-    pub fn has(&self, list: &Mutex<Vec<(i64, String)>>, chat_id: i64) -> bool {
-        lock(list).iter().any(|(c, _)| *c == chat_id)
+    pub fn has(&self, list: &Mutex<Vec<(Address, String)>>, to: Address) -> bool {
+        lock(list).iter().any(|(c, _)| *c == to)
     }
 
     /// Whether some of its deliveries are not marked pending yet.
@@ -245,7 +245,7 @@ impl<S: Sender> Engine<S> {
         batch.unstarted.fetch_sub(part.len(), Ordering::AcqRel);
         let mut taken = part.len();
         if source != Source::Pending {
-            part = match self.deliveries_of(batch.kind, part) {
+            part = match self.deliveries_of(batch, part) {
                 Ok(part) => part,
                 Err(e) => {
                     self.abandon(batch, taken);
@@ -394,6 +394,10 @@ impl<S: Sender> Engine<S> {
             return;
         }
         let deactivated = lock(&batch.deactivated).len();
+        let failures: Vec<(String, String)> = failures
+            .iter()
+            .map(|(to, reason)| (self.address_name(*to), reason.clone()))
+            .collect();
         self.tell_admins(replies::delivery_failures(&failures, deactivated));
     }
 

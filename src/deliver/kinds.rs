@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use super::batch::Batch;
 use super::port::{Outgoing, Sender};
 use super::{Engine, Job, Result};
 use crate::checkin;
@@ -95,8 +96,17 @@ impl<S: Sender> Engine<S> {
 
     /// The deliveries a part of a batch makes of the chats due: the 月初提醒 and the 月末
     /// 调度 only to groups with something to list, the 月末调度 also privately to each of
-    /// the group's admins who has a private chat with the bot.
-    pub(super) fn deliveries_of(&self, kind: Kind, part: Vec<Delivery>) -> Result<Vec<Delivery>> {
+    /// the group's admins who has a private chat with the bot; a message to a channel that
+    /// sends it in parts ([`Sender::parts`]), one delivery per part.
+    pub(super) fn deliveries_of(
+        &self,
+        batch: &Batch,
+        part: Vec<Delivery>,
+    ) -> Result<Vec<Delivery>> {
+        let kind = batch.kind;
+        if part.iter().any(|r| r.to.channel.is_robot()) {
+            return Ok(self.in_parts(batch, part));
+        }
         if kind == Kind::TaskReminder {
             return self.task_deliveries(part);
         }
@@ -129,16 +139,53 @@ impl<S: Sender> Engine<S> {
         Ok(out)
     }
 
+    /// Each delivery of `part` as the deliveries of its message's parts, in order.
+    fn in_parts(&self, batch: &Batch, part: Vec<Delivery>) -> Vec<Delivery> {
+        let mut out = Vec::with_capacity(part.len());
+        for r in part {
+            let parts = match r.to.channel.is_robot() {
+                true => self.inner.sender.parts(&self.outgoing_of(&r, batch)),
+                false => 1,
+            };
+            let slot = r.slot();
+            let more: Vec<Delivery> = (1..parts)
+                .map(|n| Delivery::pending(slot.part(n), r.due, r.deadline, r.updated_at))
+                .collect();
+            out.push(r);
+            out.extend(more);
+        }
+        out
+    }
+
     /// The message for one attempt of `job`.
     pub(super) fn outgoing(&self, job: &Job) -> Outgoing {
-        let record = &job.record;
+        self.outgoing_of(&job.record, &job.batch)
+    }
+
+    /// The message of `record`, a delivery of `batch`.
+    fn outgoing_of(&self, record: &Delivery, batch: &Batch) -> Outgoing {
+        if record.to.channel.is_robot() {
+            // A robot takes the same text, without buttons or files, in parts.
+            let html = match record.kind {
+                Kind::Notice => self.notice_message(record),
+                _ => batch.body.to_string(),
+            };
+            return Outgoing {
+                to: record.to,
+                html,
+                buttons: Buttons::new(),
+                paid: false,
+                attachment: None,
+                part: record.part(),
+            };
+        }
         let (html, buttons) = match record.kind {
             Kind::Edition => (
-                job.batch.body.to_string(),
+                batch.body.to_string(),
                 self.checkin_buttons(record.to, record.date),
             ),
             Kind::MonthStart | Kind::MonthEnd => self.orglife_message(record),
-            Kind::OrgSummary => (job.batch.body.to_string(), Buttons::new()),
+            Kind::OrgSummary => (batch.body.to_string(), Buttons::new()),
             Kind::TaskReminder | Kind::TaskOverdue => (self.task_message(record), Buttons::new()),
             Kind::Notice => (self.notice_message(record), Buttons::new()),
         };
@@ -147,7 +194,19 @@ impl<S: Sender> Engine<S> {
             html,
             buttons,
             paid: self.inner.config.paid_broadcast,
-            attachment: job.batch.attachment.clone(),
+            attachment: batch.attachment.clone(),
+            part: 0,
+        }
+    }
+
+    /// An address as texts name it: a chat's id, a robot's name.
+    pub(super) fn address_name(&self, to: Address) -> String {
+        if !to.channel.is_robot() {
+            return to.id.to_string();
+        }
+        match self.inner.store.robot(to.id) {
+            Ok(Some(robot)) => robot.title(),
+            _ => to.to_string(),
         }
     }
 
@@ -194,7 +253,7 @@ impl<S: Sender> Engine<S> {
         if !self.inner.config.checkin {
             return Buttons::new();
         }
-        let planned = self.lock_plan().get(to.id).map(|s| s.checkin);
+        let planned = self.lock_plan().get(to).map(|s| s.checkin);
         // A chat just moved to a supergroup id may not be in the plan yet.
         let on = match planned {
             Some(on) => on,

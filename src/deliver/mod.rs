@@ -260,13 +260,21 @@ impl<S: Sender> Engine<S> {
             plan.dirty = false;
             plan.built_for != Some(today)
         };
+        let robots = match self.inner.store.robots() {
+            Ok(robots) => robots,
+            Err(e) => {
+                self.lock_plan().dirty = true;
+                return Err(e);
+            }
+        };
         let mut failed = None;
         let subs = self
             .inner
             .store
             .each_subscription()
             .map_while(|sub| sub.map_err(|e| failed = Some(e)).ok());
-        let built = Plan::build(subs, today, &self.inner.config, &self.inner.calendar);
+        let (config, calendar) = (&self.inner.config, &self.inner.calendar);
+        let built = Plan::build(subs, &robots, today, config, calendar);
         if let Some(e) = failed {
             self.lock_plan().dirty = true;
             return Err(e);
@@ -315,17 +323,11 @@ impl<S: Sender> Engine<S> {
         // 停发 days: their morning deliveries are not started (nothing recorded, nothing
         // missed); the other kinds of the day go as usual.
         let mut skipped: HashMap<NaiveDate, bool> = HashMap::new();
-        for Due {
-            at,
-            kind,
-            date,
-            chat_id,
-        } in due
-        {
+        for Due { at, kind, date, to } in due {
             if kind == Kind::Edition && self.skips(&mut skipped, date)? {
                 continue;
             }
-            let slot = Slot::new(kind, date, Address::telegram(chat_id));
+            let slot = Slot::new(kind, date, to);
             if self.is_active(&slot) {
                 continue;
             }
@@ -350,7 +352,7 @@ impl<S: Sender> Engine<S> {
                 record.state = State::Missed;
                 missed.push(record);
             } else {
-                batches.entry((kind, date)).or_default().push((at, chat_id));
+                batches.entry((kind, date)).or_default().push((at, to));
             }
         }
         if !missed.is_empty() {
@@ -372,7 +374,7 @@ impl<S: Sender> Engine<S> {
         let mut batches: BTreeMap<(Kind, NaiveDate), Vec<Delivery>> = BTreeMap::new();
         let mut closed = Vec::new();
         for mut record in self.inner.store.pending_deliveries()? {
-            let subscribed = self.lock_plan().serves(record.slot().group());
+            let subscribed = self.lock_plan().serves(record.slot().subscriber());
             if now > record.deadline {
                 record.state = if record.attempts > 0 {
                     State::Failed
@@ -422,8 +424,8 @@ impl<S: Sender> Engine<S> {
         Ok(())
     }
 
-    /// The chats of the active subscriptions, in order.
-    fn active_chats(&self) -> Vec<i64> {
+    /// The addresses of the active subscriptions and robots, in order.
+    fn active_chats(&self) -> Vec<Address> {
         self.lock_plan().active_chats()
     }
 
@@ -439,15 +441,15 @@ impl<S: Sender> Engine<S> {
             return Ok(report);
         }
         let mut chats = Vec::new();
-        for chat_id in self.active_chats() {
-            let slot = Slot::edition(today, Address::telegram(chat_id));
+        for to in self.active_chats() {
+            let slot = Slot::edition(today, to);
             if self.is_active(&slot) {
                 report.in_progress += 1;
                 continue;
             }
             match self.inner.store.delivery(&slot)? {
                 Some(r) if r.state == State::Sent => report.already_sent += 1,
-                _ => chats.push(chat_id),
+                _ => chats.push(to),
             }
         }
         report.queued = chats.len();
@@ -469,8 +471,15 @@ impl<S: Sender> Engine<S> {
     /// Whether a group's delivery that follows its morning message ([`Kind::follows_edition`])
     /// has to wait: that message is queued or in flight, or a batch of that date's morning
     /// messages has chats not marked yet (this group may be among them).
+    /// A part after the first of a message sent in parts waits likewise for the part
+    /// before it, so that the parts arrive in order.
     fn waits_for_edition(&self, r: &Delivery) -> bool {
-        if !r.kind.follows_edition() || r.slot().group() != Some(r.to.id) {
+        let part = r.part();
+        if part > 0 {
+            return self.is_active(&r.slot().first_part().part(part - 1));
+        }
+        if !r.kind.follows_edition() || r.to.channel.is_robot() || r.slot().group() != Some(r.to.id)
+        {
             return false;
         }
         self.is_active(&Slot::edition(r.date, r.to))

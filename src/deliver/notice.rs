@@ -10,10 +10,10 @@ use crate::notice::{Notice, Refused};
 use crate::replies;
 
 impl<S: Sender> Engine<S> {
-    /// How many subscriptions a notice sent now goes to: the active ones.
+    /// How many subscriptions a notice sent now goes to: the active ones (robots included).
     pub fn audience(&self) -> Result<usize> {
         self.refresh_plan()?;
-        Ok(self.lock_plan().counts().0)
+        Ok(self.lock_plan().active_chats().len())
     }
 
     /// Applies `decide` (the author's `发送`) to the notice `id` and, in the same durable
@@ -49,7 +49,9 @@ impl<S: Sender> Engine<S> {
 
     /// A notice's message as it is sent; empty (and so not sent) if the notice is gone.
     pub(super) fn notice_message(&self, record: &Delivery) -> String {
-        match self.inner.store.notice(&record.key) {
+        // A part of a notice sent in parts has the notice's id with the part's number.
+        let id = record.slot().first_part().key;
+        match self.inner.store.notice(&id) {
             Ok(Some(notice)) => replies::notice::message(&notice.text),
             Ok(None) => {
                 tracing::error!(notice = %record.key, "the notice's text is gone");

@@ -2,8 +2,10 @@
 //! today. Built from the store when a subscription changes and at each new day; pure.
 //!
 //! It is kept compact because it lives as long as the process: with 100,000 chats a chat
-//! costs 32 bytes in `subs` and 8 in `chats`, and the dues are one entry per distinct
+//! costs 48 bytes in `subs` and 16 in `chats`, and the dues are one entry per distinct
 //! delivery time, not one per chat (a map per chat and a due list per chat took 8 MiB).
+//! Group robots (SPEC §16) are planned like subscriptions, at their own addresses; they take
+//! the morning message only.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -12,6 +14,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use crate::calendar::{Calendar, DayRule};
 use crate::config::Config;
 use crate::delivery::Kind;
+use crate::message::Address;
+use crate::robot::Robot;
 use crate::schedule;
 use crate::subscription::Subscription;
 
@@ -24,7 +28,7 @@ pub struct Due {
     pub at: DateTime<Utc>,
     pub kind: Kind,
     pub date: NaiveDate,
-    pub chat_id: i64,
+    pub to: Address,
 }
 
 /// What the engine keeps of a subscription; the whole record stays in the store.
@@ -46,6 +50,18 @@ impl Planned {
             rule: schedule::rule_of(sub, config),
         }
     }
+
+    fn of_robot(robot: &Robot, config: &Config) -> Planned {
+        Planned {
+            active: robot.active,
+            checkin: false,
+            changed_at: robot.changed_at,
+            rule: (
+                robot.time.unwrap_or(config.daily_at),
+                robot.days.unwrap_or(config.days),
+            ),
+        }
+    }
 }
 
 /// The dues of yesterday and today, and how far they have been acted on.
@@ -53,10 +69,10 @@ impl Planned {
 pub struct Plan {
     pub built_for: Option<NaiveDate>,
     pub dirty: bool,
-    /// Every subscription, sorted by chat id.
-    subs: Vec<(i64, Planned)>,
-    /// The chats that take each kind, by rule, sorted.
-    chats: HashMap<(Kind, Rule), Vec<i64>>,
+    /// Every subscription and robot, sorted by address.
+    subs: Vec<(Address, Planned)>,
+    /// The addresses that take each kind, by rule, sorted.
+    chats: HashMap<(Kind, Rule), Vec<Address>>,
     /// Each due instant of yesterday and today, and the kinds and rules due then.
     dues: BTreeMap<DateTime<Utc>, Vec<(Kind, NaiveDate, Rule)>>,
     /// Dues up to this instant have been acted on.
@@ -64,32 +80,49 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan of `today` for these subscriptions.
+    /// The plan of `today` for these subscriptions and robots.
     pub fn build(
         subs: impl IntoIterator<Item = Subscription>,
+        robots: &[Robot],
         today: NaiveDate,
         config: &Config,
         calendar: &Calendar,
     ) -> Plan {
-        let mut planned: Vec<(i64, Planned)> = Vec::new();
-        let mut chats: HashMap<(Kind, Rule), Vec<i64>> = HashMap::new();
+        let mut planned: Vec<(Address, Planned)> = Vec::new();
+        let mut chats: HashMap<(Kind, Rule), Vec<Address>> = HashMap::new();
         for sub in subs {
             let p = Planned::of(&sub, config);
+            let to = Address::telegram(sub.chat_id);
             for kind in Kind::ALL
                 .into_iter()
                 .filter(|&k| schedule::takes(k, &sub, config))
             {
-                chats.entry((kind, p.rule)).or_default().push(sub.chat_id);
+                chats.entry((kind, p.rule)).or_default().push(to);
             }
-            planned.push((sub.chat_id, p));
+            planned.push((to, p));
+        }
+        for robot in robots {
+            let p = Planned::of_robot(robot, config);
+            if robot.active {
+                chats
+                    .entry((Kind::Edition, p.rule))
+                    .or_default()
+                    .push(robot.address());
+            }
+            planned.push((robot.address(), p));
         }
         // The 记实通报 goes to the bot admins while any group takes the reminders.
         if chats.keys().any(|(k, _)| *k == Kind::MonthStart) {
             let rule = schedule::summary_rule(config);
-            chats.insert((Kind::OrgSummary, rule), config.admins.clone());
+            let admins = config
+                .admins
+                .iter()
+                .map(|&a| Address::telegram(a))
+                .collect();
+            chats.insert((Kind::OrgSummary, rule), admins);
         }
-        planned.sort_unstable_by_key(|(chat_id, _)| *chat_id);
-        planned.dedup_by_key(|(chat_id, _)| *chat_id);
+        planned.sort_unstable_by_key(|(to, _)| *to);
+        planned.dedup_by_key(|(to, _)| *to);
         planned.shrink_to_fit();
         let mut dues: BTreeMap<DateTime<Utc>, Vec<(Kind, NaiveDate, Rule)>> = BTreeMap::new();
         for date in [today.pred_opt().unwrap_or(today), today] {
@@ -129,9 +162,9 @@ impl Plan {
         self
     }
 
-    pub fn get(&self, chat_id: i64) -> Option<&Planned> {
+    pub fn get(&self, to: Address) -> Option<&Planned> {
         self.subs
-            .binary_search_by_key(&chat_id, |(c, _)| *c)
+            .binary_search_by_key(&to, |(c, _)| *c)
             .ok()
             .map(|i| &self.subs[i].1)
     }
@@ -145,25 +178,41 @@ impl Plan {
             .collect()
     }
 
-    /// Whether a delivery to `group` (an address, or the group of a private copy; `None`
-    /// for a bot admin's 通报) is still wanted: its subscription is active.
-    pub fn serves(&self, group: Option<i64>) -> bool {
-        group.is_none_or(|chat_id| self.get(chat_id).is_some_and(|s| s.active))
+    /// Whether a delivery to `subscriber` (see [`crate::delivery::Slot::subscriber`];
+    /// `None` for a bot admin's 通报) is still wanted: its subscription or robot is active.
+    pub fn serves(&self, subscriber: Option<Address>) -> bool {
+        subscriber.is_none_or(|to| self.get(to).is_some_and(|s| s.active))
     }
 
-    /// The chats of the active subscriptions, in order.
-    pub fn active_chats(&self) -> Vec<i64> {
+    /// The addresses of the active subscriptions and robots, in order.
+    pub fn active_chats(&self) -> Vec<Address> {
         self.subs
             .iter()
             .filter(|(_, p)| p.active)
-            .map(|(chat_id, _)| *chat_id)
+            .map(|(to, _)| *to)
             .collect()
     }
 
-    /// Active and inactive subscriptions.
+    /// Active and inactive Telegram subscriptions.
     pub fn counts(&self) -> (usize, usize) {
-        let active = self.subs.iter().filter(|(_, p)| p.active).count();
-        (active, self.subs.len() - active)
+        self.counts_where(|to| !to.channel.is_robot())
+    }
+
+    /// Active and inactive robots.
+    pub fn robot_counts(&self) -> (usize, usize) {
+        self.counts_where(|to| to.channel.is_robot())
+    }
+
+    fn counts_where(&self, which: impl Fn(Address) -> bool) -> (usize, usize) {
+        let (mut active, mut inactive) = (0, 0);
+        for (_, p) in self.subs.iter().filter(|(to, _)| which(*to)) {
+            if p.active {
+                active += 1;
+            } else {
+                inactive += 1;
+            }
+        }
+        (active, inactive)
     }
 
     /// The first due instant after `after`.
@@ -185,19 +234,10 @@ impl Plan {
                 continue;
             }
             for &(kind, date, rule) in rules {
-                for &chat_id in self.chats.get(&(kind, rule)).into_iter().flatten() {
+                for &to in self.chats.get(&(kind, rule)).into_iter().flatten() {
                     let to_admin = kind == Kind::OrgSummary;
-                    if to_admin
-                        || self
-                            .get(chat_id)
-                            .is_some_and(|s| s.active && s.changed_at <= at)
-                    {
-                        due.push(Due {
-                            at,
-                            kind,
-                            date,
-                            chat_id,
-                        });
+                    if to_admin || self.get(to).is_some_and(|s| s.active && s.changed_at <= at) {
+                        due.push(Due { at, kind, date, to });
                     }
                 }
             }
@@ -253,7 +293,7 @@ mod tests {
         )
         .unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 12, today).unwrap();
-        Plan::build(subs, day, &config, &Calendar::built_in())
+        Plan::build(subs, &[], day, &config, &Calendar::built_in())
     }
 
     #[test]
@@ -269,14 +309,15 @@ mod tests {
             3,
         );
         assert_eq!(p.counts(), (3, 1));
-        assert_eq!(p.active_chats(), vec![-3, -2, -1]);
+        let t = Address::telegram;
+        assert_eq!(p.active_chats(), vec![t(-3), t(-2), t(-1)]);
         assert_eq!(p.next_due_after(at(3, 0, 0)), Some(at(3, 7, 30)));
         // Started at 08:00: yesterday's and this morning's dues, the inactive chat left out.
         let mut due: Vec<_> = p
             .take_due(at(3, 8, 0))
             .into_iter()
             .inspect(|d| assert_eq!(d.kind, Kind::Edition))
-            .map(|d| (d.at, d.date, d.chat_id))
+            .map(|d| (d.at, d.date, d.to.id))
             .collect();
         due.sort_unstable();
         let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
@@ -299,7 +340,7 @@ mod tests {
     fn a_subscription_changed_after_its_time_waits_for_the_next() {
         let mut p = plan(vec![sub(-1, None, true, at(3, 8, 30))], 3);
         assert!(p.take_due(at(3, 9, 0)).is_empty());
-        assert_eq!(p.get(-1).map(|s| s.active), Some(true));
-        assert!(p.get(-2).is_none());
+        assert_eq!(p.get(Address::telegram(-1)).map(|s| s.active), Some(true));
+        assert!(p.get(Address::telegram(-2)).is_none());
     }
 }

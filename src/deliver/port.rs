@@ -1,6 +1,12 @@
 //! The sending port: what the engine needs of a channel, in terms of no channel. Telegram
-//! implements it (`crate::telegram`); a robot channel or a test recorder is one more
-//! implementation, and the engine does not change.
+//! implements it (`crate::telegram`), and so do the group robots (`crate::webhook`);
+//! [`Route`] puts the two behind one port. A test recorder is one more implementation, and
+//! the engine does not change.
+//!
+//! A channel whose messages are shorter than Telegram's splits a long one into consecutive
+//! parts ([`Sender::parts`]): each part is a delivery of its own (its key numbered, see
+//! [`crate::delivery::Slot::part`]), recorded, retried and limited like any other, and sent
+//! after the part before it is over.
 
 use std::future::Future;
 use std::time::Duration;
@@ -20,6 +26,9 @@ pub struct Outgoing {
     /// A file to send with the text as its caption (short: Telegram allows 1,024
     /// characters); a channel without files sends the text alone.
     pub attachment: Option<Attachment>,
+    /// Which part of the message to send (0: the first, or the whole message); see
+    /// [`Sender::parts`].
+    pub part: usize,
 }
 
 /// Why a send failed, in the terms the engine acts on.
@@ -59,4 +68,44 @@ pub trait Sender: Send + Sync + 'static {
 
     /// The limits of `channel`, given the configured overall rate.
     fn limits(&self, channel: Channel, per_second: u32) -> Limits;
+
+    /// How many consecutive parts the message takes on its channel (at least 1).
+    fn parts(&self, out: &Outgoing) -> usize {
+        let _ = out;
+        1
+    }
+}
+
+/// Two channels behind one port: robot addresses ([`Channel::is_robot`]) go to `robots`,
+/// the others to `main`.
+#[derive(Clone)]
+pub struct Route<M, R> {
+    pub main: M,
+    pub robots: R,
+}
+
+impl<M: Sender, R: Sender> Sender for Route<M, R> {
+    async fn send(&self, out: &Outgoing) -> Result<Option<i64>, SendError> {
+        if out.to.channel.is_robot() {
+            self.robots.send(out).await
+        } else {
+            self.main.send(out).await
+        }
+    }
+
+    fn limits(&self, channel: Channel, per_second: u32) -> Limits {
+        if channel.is_robot() {
+            self.robots.limits(channel, per_second)
+        } else {
+            self.main.limits(channel, per_second)
+        }
+    }
+
+    fn parts(&self, out: &Outgoing) -> usize {
+        if out.to.channel.is_robot() {
+            self.robots.parts(out)
+        } else {
+            self.main.parts(out)
+        }
+    }
 }

@@ -8,6 +8,7 @@ use super::port::{SendError, Sender};
 use super::{Engine, Job, backoff};
 use crate::delivery::{Slot, State};
 use crate::message::{Address, Channel};
+use crate::replies;
 
 impl<S: Sender> Engine<S> {
     /// Counts a send to `to` against its channel's limits, or says how long to wait.
@@ -74,9 +75,12 @@ impl<S: Sender> Engine<S> {
                 }
             }
             Err(SendError::Gone(reason)) => {
-                tracing::warn!(%to, %reason, "address is gone; subscription deactivated");
+                tracing::warn!(%to, %reason, "address is gone; deactivated");
                 self.deactivate(to, &reason);
-                job.batch.note(&job.batch.deactivated, to.id, &reason);
+                // A robot's later parts are refused too: it is counted once.
+                if !to.channel.is_robot() || !job.batch.has(&job.batch.deactivated, to) {
+                    job.batch.note(&job.batch.deactivated, to, &reason);
+                }
                 self.finish(job, State::Failed, Some(reason)).await;
             }
             Err(SendError::Moved(new)) => self.migrate(job, new).await,
@@ -125,6 +129,10 @@ impl<S: Sender> Engine<S> {
 
     pub(super) fn deactivate(&self, to: Address, reason: &str) {
         let now = self.now();
+        if to.channel.is_robot() {
+            self.deactivate_robot(to, reason);
+            return;
+        }
         let changed = self.inner.store.update_subscription(to.id, |sub| {
             sub.active = false;
             sub.reason = Some(reason.to_string());
@@ -158,14 +166,39 @@ impl<S: Sender> Engine<S> {
                 "a delivery record may not be durable"
             );
         }
-        let chat_id = job.record.to.id;
+        let to = job.record.to;
         if matches!(state, State::Failed | State::Missed)
-            && !job.batch.has(&job.batch.deactivated, chat_id)
+            && !job.batch.has(&job.batch.deactivated, to)
+            // The parts of one message fail as one.
+            && (job.record.part() == 0 || !job.batch.has(&job.batch.failures, to))
         {
             let reason = job.record.error.clone().unwrap_or_else(|| "missed".into());
-            job.batch.note(&job.batch.failures, chat_id, &reason);
+            job.batch.note(&job.batch.failures, to, &reason);
         }
         self.set_active(&job.record.slot(), false);
         self.done(&job.batch, 1);
+    }
+}
+
+impl<S: Sender> Engine<S> {
+    /// A robot whose webhook was revoked: deactivated with the platform's reason, and the
+    /// bot admins told once (when it goes from active to inactive).
+    fn deactivate_robot(&self, to: Address, reason: &str) {
+        let now = self.now();
+        let mut was_active = false;
+        let changed = self.inner.store.update_robot(to.id, |robot| {
+            was_active = robot.active;
+            robot.active = false;
+            robot.reason = Some(reason.to_string());
+            robot.changed_at = now;
+        });
+        match changed {
+            Ok(Some(robot)) if was_active => {
+                self.tell_admins(replies::robots::deactivated(&robot));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(%to, error = %e, "cannot deactivate the robot"),
+        }
+        self.lock_plan().dirty = true;
     }
 }

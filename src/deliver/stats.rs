@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use super::port::Sender;
 use super::{Engine, Result};
-use crate::delivery::{Kind, Stats, Tally};
+use crate::delivery::{Kind, Slot, State, Stats, Tally};
 use crate::schedule;
 use crate::store;
 
@@ -14,12 +14,23 @@ impl<S: Sender> Engine<S> {
         self.refresh_plan()?;
         let now = self.now();
         let mut stats = Stats::default();
-        let rules = {
+        let (rules, robots) = {
             let plan = self.lock_plan();
             (stats.active, stats.inactive) = plan.counts();
-            plan.rules(Kind::Edition)
+            (stats.robots_active, stats.robots_inactive) = plan.robot_counts();
+            let robots: Vec<_> = plan
+                .active_chats()
+                .into_iter()
+                .filter(|to| to.channel.is_robot())
+                .collect();
+            (plan.rules(Kind::Edition), robots)
         };
         let today = self.today();
+        for to in robots {
+            if self.sent_whole(&Slot::edition(today, to))? {
+                stats.robots_sent += 1;
+            }
+        }
         stats.kinds = self.inner.store.tallies_on(today)?;
         // A large push marks its deliveries pending a part at a time.
         for (kind, unstarted) in self.unstarted_on(today) {
@@ -34,12 +45,26 @@ impl<S: Sender> Engine<S> {
         // Every active chat has today's morning record (a push served them all): today is
         // done.
         let editions = stats.kinds.get(&Kind::Edition).map_or(0, Tally::total);
-        let served = |d: NaiveDate| d == today && editions >= stats.active;
+        let served = |d: NaiveDate| d == today && editions >= stats.active + stats.robots_active;
         let (config, calendar) = (&self.inner.config, &self.inner.calendar);
         stats.next = rules
             .iter()
             .filter_map(|&rule| schedule::next_due(rule, now, served, config, calendar))
             .min();
         Ok(stats)
+    }
+}
+
+impl<S: Sender> Engine<S> {
+    /// Whether every part of the message of `slot` was sent.
+    fn sent_whole(&self, slot: &Slot) -> Result<bool> {
+        for n in 0.. {
+            match self.inner.store.delivery(&slot.part(n))? {
+                Some(r) if r.state == State::Sent => {}
+                Some(_) => return Ok(false),
+                None => return Ok(n > 0),
+            }
+        }
+        Ok(false)
     }
 }

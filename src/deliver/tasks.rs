@@ -14,7 +14,10 @@ use crate::tasks::{self, Stage, Task};
 impl<S: Sender> Engine<S> {
     /// The day rule a group is delivered by.
     fn days_of(&self, group: i64) -> DayRule {
-        let planned = self.lock_plan().get(group).map(|p| p.rule.1);
+        let planned = self
+            .lock_plan()
+            .get(Address::telegram(group))
+            .map(|p| p.rule.1);
         planned.unwrap_or(self.inner.config.days)
     }
 

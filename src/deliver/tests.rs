@@ -54,6 +54,11 @@ impl Sender for Script {
         crate::telegram::limits(per_second)
     }
 
+    /// A robot takes every message in three parts.
+    fn parts(&self, out: &Outgoing) -> usize {
+        if out.to.channel.is_robot() { 3 } else { 1 }
+    }
+
     async fn send(&self, out: &Outgoing) -> std::result::Result<Option<i64>, SendError> {
         let fault = self
             .faults
@@ -877,4 +882,148 @@ async fn a_notice_whose_text_is_gone_is_not_sent() {
     assert!(!w.script.sent_to().contains(&-1));
     let records = notice_records(&w.store, "n1");
     assert_eq!(records[&-1].state, State::Failed);
+}
+
+/// A robot of `kind` numbered by the store, active since long ago.
+fn add_robot(w: &World, kind: crate::robot::Platform) -> Address {
+    let robot = crate::robot::Robot {
+        id: 0,
+        kind,
+        url: "http://127.0.0.1:9/hook".into(),
+        secret: None,
+        name: String::new(),
+        time: None,
+        days: None,
+        active: true,
+        reason: None,
+        added_by: 42,
+        from_config: false,
+        added_at: at(0, 0, 0),
+        changed_at: at(0, 0, 0),
+    };
+    let robot = w.store.add_robot(robot).unwrap();
+    w.engine.lock_plan().dirty = true;
+    robot.address()
+}
+
+#[tokio::test]
+async fn a_robot_gets_the_same_edition_in_parts_in_order_once_each() {
+    let w = World::new(at(7, 59, 0));
+    w.subscribe(-1, None, at(7, 0, 0));
+    let robot = add_robot(&w, crate::robot::Platform::WeCom);
+    // Its first part fails once: the others wait for it.
+    w.script.fail(
+        robot.id,
+        vec![SendError::Retryable("a network error".into())],
+    );
+    w.set_time(at(8, 0, 0));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    let sent = w.script.sent.lock().unwrap().clone();
+    let to_robot: Vec<usize> = sent
+        .iter()
+        .filter(|o| o.to == robot)
+        .map(|o| o.part)
+        .collect();
+    assert_eq!(to_robot, vec![0, 1, 2], "each part once, in order");
+    let group = sent.iter().find(|o| o.to.id == -1).unwrap();
+    assert!(
+        sent.iter()
+            .filter(|o| o.to == robot)
+            .all(|o| o.html == group.html && o.buttons.is_empty())
+    );
+    for n in 0..3 {
+        let slot = Slot::edition(day(), robot).part(n);
+        assert_eq!(
+            w.store.delivery(&slot).unwrap().unwrap().state,
+            State::Sent,
+            "part {n}"
+        );
+    }
+    let stats = w.engine.stats().unwrap();
+    assert_eq!(
+        (stats.active, stats.robots_active, stats.robots_sent),
+        (1, 1, 1)
+    );
+
+    // A restart, a re-plan and /pushnow send nothing again.
+    w.engine.lock_plan().dirty = true;
+    w.engine.resume().unwrap();
+    w.engine.tick().unwrap();
+    assert_eq!(w.engine.push_now().unwrap().queued, 0);
+    w.settle().await;
+    assert_eq!(w.script.sent.lock().unwrap().len(), sent.len());
+}
+
+#[tokio::test]
+async fn a_revoked_robot_is_deactivated_and_the_admins_told_once() {
+    let w = World::new(at(7, 59, 0));
+    let robot = add_robot(&w, crate::robot::Platform::DingTalk);
+    w.script.fail(
+        robot.id,
+        vec![SendError::Gone("300001 token is not exist".into()); 3],
+    );
+    w.set_time(at(8, 0, 0));
+    w.engine.tick().unwrap();
+    w.settle().await;
+    let stored = w.store.robot(robot.id).unwrap().unwrap();
+    assert!(!stored.active);
+    assert_eq!(stored.reason.as_deref(), Some("300001 token is not exist"));
+    // Its later parts were refused too (the real sender refuses an inactive robot).
+    assert!(!w.script.sent.lock().unwrap().iter().any(|o| o.to == robot));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let told: Vec<String> = w
+        .script
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|o| o.to == Address::telegram(42))
+        .map(|o| o.html.clone())
+        .collect();
+    assert_eq!(
+        told.iter().filter(|t| t.contains("已停用")).count(),
+        1,
+        "{told:?}"
+    );
+    assert!(told.iter().any(|t| t.contains("300001 token is not exist")));
+    let stats = w.engine.stats().unwrap();
+    assert_eq!((stats.robots_active, stats.robots_inactive), (0, 1));
+}
+
+#[tokio::test]
+async fn a_notice_goes_to_robots_too_in_parts() {
+    use crate::notice::Decision;
+    let w = World::new(at(10, 0, 0));
+    w.subscribe(-1, None, at(7, 0, 0));
+    let robot = add_robot(&w, crate::robot::Platform::Feishu);
+    assert_eq!(w.engine.audience().unwrap(), 2, "the group and the robot");
+    let notice = drafted(&w.store, "下午开会", at(9, 59, 0));
+    let send = |n: &mut crate::notice::Notice| n.decide(Decision::Send, 42, at(10, 0, 0));
+    let (_, count) = w.engine.send_notice(&notice.id, send).unwrap().unwrap();
+    assert_eq!(count, 2);
+    w.settle().await;
+    let sent = w.script.sent.lock().unwrap().clone();
+    let parts: Vec<usize> = sent
+        .iter()
+        .filter(|o| o.to == robot)
+        .map(|o| o.part)
+        .collect();
+    assert_eq!(parts, vec![0, 1, 2]);
+    assert!(sent.iter().all(|o| o.html == "<b>【通知】</b>\n下午开会"));
+    let records = notice_records(&w.store, &notice.id);
+    assert_eq!(
+        records.len(),
+        2,
+        "the group's record and the robot's first part"
+    );
+    let robot_records: Vec<Delivery> = w
+        .store
+        .deliveries_on(day())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.to == robot && r.kind == Kind::Notice)
+        .collect();
+    assert_eq!(robot_records.len(), 3);
+    assert!(robot_records.iter().all(|r| r.state == State::Sent));
 }

@@ -88,6 +88,7 @@ impl<S: Sender> Engine<S> {
                 buttons: Vec::new(),
                 paid: false,
                 attachment: None,
+                part: 0,
             };
             match self.inner.sender.send(&out).await {
                 Ok(_) => {
@@ -115,6 +116,7 @@ impl<S: Sender> Engine<S> {
                     buttons: Vec::new(),
                     paid: false,
                     attachment: None,
+                    part: 0,
                 };
                 if let Err(e) = engine.inner.sender.send(&out).await {
                     tracing::warn!(admin, error = %e, "cannot reach a bot admin");

@@ -83,6 +83,9 @@ fn key(slot: &Slot) -> Vec<u8> {
     };
     let channel: u8 = match slot.to.channel {
         Channel::Telegram => 1,
+        Channel::WeCom => 2,
+        Channel::DingTalk => 3,
+        Channel::Feishu => 4,
     };
     let mut k = Vec::with_capacity(FIRST_KEY_LEN + 3);
     k.extend_from_slice(date.as_bytes());

@@ -12,6 +12,7 @@ use crate::edition::{Edition, Rotation};
 use crate::notice::Notice;
 use crate::orglife::Mark;
 use crate::overrides::Override;
+use crate::robot::Robot;
 use crate::subscription::Subscription;
 use crate::tasks::Task;
 
@@ -56,6 +57,18 @@ pub struct Document {
     /// One-day overrides (format 3, optional).
     #[serde(default, rename = "override")]
     pub overrides: Vec<Override>,
+    /// Group robots (optional). Their URLs and secrets only in an export made with
+    /// `--with-secrets`; an import keeps the stored ones when the file has none.
+    #[serde(default, rename = "robot")]
+    pub robots: Vec<Robot>,
+}
+
+impl Document {
+    /// The document without the robots' webhook URLs and secrets.
+    pub fn without_secrets(mut self) -> Document {
+        self.robots = self.robots.iter().map(Robot::without_secrets).collect();
+        self
+    }
 }
 
 impl Document {

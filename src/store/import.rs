@@ -11,7 +11,8 @@ use sled::transaction::{
 use super::document::{FORMAT, FORMATS_READ};
 use super::{
     Document, NEXT_ID, ROTATION, ROTATION_BEFORE, Result, Store, StoreError, chat_key, checkins,
-    date_key, decode, decode_id, deliveries, encode, notices, orglife, overrides, tasks, tx_error,
+    date_key, decode, decode_id, deliveries, encode, notices, orglife, overrides, robots, tasks,
+    tx_error,
 };
 use crate::content::{Item, LineError, toml_error};
 
@@ -86,8 +87,14 @@ impl Document {
 }
 
 impl Store {
-    /// Everything needed to restore.
+    /// Everything needed to restore, except the robots' webhook URLs and secrets.
     pub fn export(&self) -> Result<Document> {
+        Ok(self.export_with_secrets()?.without_secrets())
+    }
+
+    /// Everything needed to restore, the robots' webhook URLs and secrets included
+    /// (`export --with-secrets`).
+    pub fn export_with_secrets(&self) -> Result<Document> {
         let next_id = self
             .meta
             .get(NEXT_ID)?
@@ -110,6 +117,7 @@ impl Store {
             admins: self.group_admins()?,
             tasks: self.tasks()?,
             overrides: self.overrides()?,
+            robots: self.robots()?,
         })
     }
 
@@ -157,6 +165,7 @@ impl Store {
             &self.orglife,
             &self.people,
             &self.tasks,
+            &self.robots,
         );
         // sled may run the closure more than once: it only reads and writes the trees, and
         // what is to be reported afterwards is returned.
@@ -175,6 +184,7 @@ impl Store {
                 marks,
                 people,
                 task_tree,
+                robot_tree,
             )| {
                 // Placing the items reads the library inside the transaction, so what it
                 // decides still holds when the writes commit.
@@ -229,6 +239,7 @@ impl Store {
                 }
                 tasks::put_tasks_in(task_tree, &doc.tasks)?;
                 overrides::put_overrides_in(meta, &doc.overrides)?;
+                robots::put_robots_in(robot_tree, meta, &doc.robots)?;
                 Ok(replaced)
             },
         );

@@ -23,6 +23,7 @@ mod import;
 mod notices;
 mod orglife;
 mod overrides;
+mod robots;
 mod tasks;
 pub use document::Document;
 pub use import::{Looks, ReadError};
@@ -88,6 +89,8 @@ pub struct Store {
     people: sled::Tree,
     /// 督办 tasks and each group's next task number.
     tasks: sled::Tree,
+    /// Group robots (WeCom, DingTalk, Feishu).
+    robots: sled::Tree,
 }
 
 impl Store {
@@ -118,6 +121,7 @@ impl Store {
             orglife: db.open_tree("orglife")?,
             people: db.open_tree("people")?,
             tasks: db.open_tree("tasks")?,
+            robots: db.open_tree("robots")?,
             db,
         };
         store.migrate_log_keys()?;

@@ -236,6 +236,7 @@ const CONFIG_TABLES: &[&str] = &[
 const CONFIG_KEYS: &[&str] = &[
     "token",
     "api_url",
+    "proxy",
     "admins",
     "timezone",
     "daily_at",
@@ -274,8 +275,9 @@ proptest! {
             config_shaped(),
         ],
         api_url in proptest::option::of(any::<String>()),
+        proxy in proptest::option::of(any::<String>()),
     ) {
-        let env = Env { token: None, api_url };
+        let env = Env { api_url, proxy, ..Env::default() };
         let _ = Config::parse("config.toml", &src, Path::new("/srv"), &env);
     }
 

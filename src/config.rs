@@ -162,6 +162,56 @@ impl fmt::Debug for Robots {
     }
 }
 
+/// The proxy Telegram is reached through (`telegram.proxy`, `TELOXIDE_PROXY`): an http,
+/// https or socks5 URL. It may hold credentials, so it is shown without them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Proxy(url::Url);
+
+/// The schemes of [`Proxy`]: `socks5h` resolves Telegram's host at the proxy.
+const PROXY_SCHEMES: [&str; 4] = ["http", "https", "socks5", "socks5h"];
+
+impl Proxy {
+    /// Parses a proxy URL; the reason of a refusal never repeats the URL (it may hold a
+    /// password).
+    pub fn parse(text: &str) -> Result<Proxy, String> {
+        let url = url::Url::parse(text.trim()).map_err(|e| {
+            format!("not a proxy URL ({e}); expected e.g. socks5://127.0.0.1:1080 or http://proxy.example:3128")
+        })?;
+        if !PROXY_SCHEMES.contains(&url.scheme()) {
+            return Err(format!(
+                "unsupported proxy scheme {:?} (expected http, https, socks5 or socks5h)",
+                url.scheme()
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("the proxy URL has no host".into());
+        }
+        Ok(Proxy(url))
+    }
+
+    /// The URL, credentials included, for the HTTP client only.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// `scheme://host:port`, without credentials or path.
+impl fmt::Display for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = self.0.host_str().unwrap_or_default();
+        match self.0.port_or_known_default() {
+            Some(port) => write!(f, "{}://{host}:{port}", self.0.scheme()),
+            None => write!(f, "{}://{host}", self.0.scheme()),
+        }
+    }
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Proxy({self})")
+    }
+}
+
 /// Whether the morning message carries the 第一议题 line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StudyRule {
@@ -177,6 +227,8 @@ pub struct Config {
     pub file: Option<PathBuf>,
     pub token: Token,
     pub api_url: Option<url::Url>,
+    /// `telegram.proxy` (`TELOXIDE_PROXY` wins): every request to Telegram goes through it.
+    pub proxy: Option<Proxy>,
     pub admins: Vec<i64>,
     pub timezone: Tz,
     pub daily_at: NaiveTime,
@@ -221,6 +273,7 @@ struct Raw {
 struct RawTelegram {
     token: String,
     api_url: Option<Spanned<String>>,
+    proxy: Option<Spanned<String>>,
     admins: Vec<i64>,
 }
 
@@ -301,6 +354,8 @@ pub struct Env {
     pub api_url: Option<String>,
     /// `MINGJING_ADMINS`: bot admins' user ids, separated by commas.
     pub admins: Option<String>,
+    /// `TELOXIDE_PROXY`.
+    pub proxy: Option<String>,
 }
 
 /// The environment variable that sets the bot admins (instead of `telegram.admins`).
@@ -317,6 +372,7 @@ impl Env {
             token: get("TELOXIDE_TOKEN"),
             api_url: get("TELOXIDE_API_URL"),
             admins: get(ADMINS_VAR),
+            proxy: get("TELOXIDE_PROXY"),
         }
     }
 }
@@ -458,6 +514,24 @@ impl Config {
             }
         };
 
+        let proxy = match (&env.proxy, &raw.telegram.proxy) {
+            (Some(text), _) => match Proxy::parse(text) {
+                Ok(proxy) => Some(proxy),
+                Err(reason) => {
+                    from_env.push(env_error("TELOXIDE_PROXY", reason));
+                    None
+                }
+            },
+            (None, Some(v)) if !v.get_ref().trim().is_empty() => match Proxy::parse(v.get_ref()) {
+                Ok(proxy) => Some(proxy),
+                Err(reason) => {
+                    p.add(Some(v.span()), "telegram.proxy", reason);
+                    None
+                }
+            },
+            (None, _) => None,
+        };
+
         let mut warnings = Vec::new();
         let rate = &raw.delivery.max_per_second;
         let max_per_second = match *rate.get_ref() {
@@ -510,6 +584,7 @@ impl Config {
             file: None,
             token: Token::new(env.token.clone().unwrap_or(raw.telegram.token)),
             api_url,
+            proxy,
             admins,
             timezone: timezone.unwrap_or(chrono_tz::Asia::Shanghai),
             daily_at: daily_at.unwrap_or(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default()),
@@ -959,7 +1034,7 @@ mod tests {
         let env = Env {
             token: Some("123:SECRET".into()),
             api_url: Some("http://127.0.0.1:9/".into()),
-            admins: None,
+            ..Env::default()
         };
         let c = Config::parse(
             "c.toml",
@@ -1122,6 +1197,63 @@ mod tests {
         assert_eq!(all.len(), 2, "{all:?}");
         assert!(all[0].starts_with("c.toml:2: schedule.days: invalid type"));
         assert!(all[1].starts_with("environment: MINGJING_ADMINS: \"x\""));
+    }
+
+    #[test]
+    fn proxies_are_checked_the_environment_wins_and_credentials_never_show() {
+        let c = parse("[telegram]\nproxy = \"socks5://alice:S3CRET@10.0.0.1:1080\"\n").unwrap();
+        let proxy = c.proxy.as_ref().unwrap();
+        assert_eq!(proxy.expose(), "socks5://alice:S3CRET@10.0.0.1:1080");
+        assert_eq!(proxy.to_string(), "socks5://10.0.0.1:1080");
+        assert!(!format!("{c:?}").contains("S3CRET"));
+        for (src, shown) in [
+            ("http://proxy.example:3128", "http://proxy.example:3128"),
+            ("https://proxy.example", "https://proxy.example:443"),
+            ("socks5h://127.0.0.1:9050", "socks5h://127.0.0.1:9050"),
+        ] {
+            let c = parse(&format!("[telegram]\nproxy = \"{src}\"\n")).unwrap();
+            assert_eq!(c.proxy.unwrap().to_string(), shown);
+        }
+        assert!(parse("[telegram]\nproxy = \"\"\n").unwrap().proxy.is_none());
+
+        let cases = [
+            ("ftp://10.0.0.1:21", "unsupported proxy scheme \"ftp\""),
+            ("10.0.0.1:1080", "not a proxy URL"),
+            (
+                "proxy.example:3128",
+                "unsupported proxy scheme \"proxy.example\"",
+            ),
+            ("socks5://:pw@", "not a proxy URL"),
+            ("http://u:S3CRET@", "not a proxy URL"),
+            ("socks5://", "no host"),
+        ];
+        for (value, reason) in cases {
+            let src = format!("[telegram]\nadmins = []\nproxy = \"{value}\"\n");
+            let errors = parse(&src).unwrap_err();
+            assert_eq!(errors.0.len(), 1, "{value}: {errors}");
+            let e = &errors.0[0];
+            assert_eq!(
+                (e.line, e.key.as_str()),
+                (3, "telegram.proxy"),
+                "{value}: {e}"
+            );
+            assert!(e.reason.contains(reason), "{value}: {e}");
+            assert!(!e.to_string().contains("S3CRET"), "{e}");
+        }
+
+        // TELOXIDE_PROXY wins, and is checked as the environment's.
+        let env = |proxy: &str| Env {
+            proxy: Some(proxy.into()),
+            ..Env::default()
+        };
+        let file = "[telegram]\nproxy = \"http://file:3128\"\n";
+        let c = Config::parse("c.toml", file, Path::new(""), &env("socks5://env:1080")).unwrap();
+        assert_eq!(c.proxy.unwrap().to_string(), "socks5://env:1080");
+        let e = Config::parse("c.toml", file, Path::new(""), &env("gopher://x")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "environment: TELOXIDE_PROXY: unsupported proxy scheme \"gopher\" (expected http, https, socks5 or socks5h)"
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! - [`delivery`]: the delivery log's records and counts, the `/stats` and `/pushnow` figures;
 //! - [`checkin`]: check-in records, the `✅ 已学习` button, which taps count, its label edits;
 //! - [`orglife`]: organisational life: the checklist, its periods, marks, the 记实通报;
-//! - [`report`]: the monthly 记实 report, its CSV and `.xlsx` workbooks;
+//! - [`report`]: the monthly 记实 report (the group's size from Telegram given), its CSV and
+//!   `.xlsx` workbooks;
 //! - [`tasks`]: 督办: tasks, their milestones (the "03715" rule), who is chased when;
 //! - [`sheet`]: the text library as a table: uploads read and checked (the dry run), `/export`;
 //! - [`notice`]: a bot admin's 【通知】: the draft, who may confirm it and until when;
@@ -32,8 +33,8 @@
 //! - [`config`]: `config.toml` and the environment;
 //! - [`clock`]: the process clock (`MINGJING_NOW`), the one reader of the wall clock;
 //! - [`store`]: the sled database, the source of truth; it persists the core's records;
-//! - [`telegram`]: sending one message, Telegram's keyboards, error classification, token
-//!   redaction;
+//! - [`telegram`]: the client (through `telegram.proxy`), sending one message, Telegram's
+//!   keyboards, error classification, token redaction;
 //! - [`webhook`]: the robot channel: the sending port over WeCom / DingTalk / Feishu
 //!   webhooks, signing with the real time;
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
@@ -41,7 +42,7 @@
 //! - [`cli`]: the commands of the `mingjing` binary (`check` lists the fixed days ahead);
 //! - [`control`]: the running bot's control socket, through which `export` and `preview`
 //!   reach it (the protocol, both ends, and what those commands print);
-//! - [`logging`]: tracing to stderr, with the token scrubbed;
+//! - [`logging`]: tracing to stderr, with the token and a proxy's password scrubbed;
 //! - [`memory`]: the allocator's set-up, and giving freed memory back.
 
 pub mod access;

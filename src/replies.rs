@@ -141,8 +141,19 @@ pub fn help(role: Role, private: bool) -> String {
     out.trim_end().to_string()
 }
 
-/// The bot was added to a group. `inactive`: the group had a subscription that was stopped.
-pub fn greeting(inactive: bool) -> String {
+/// Under `/start` in a private chat: the user's id, and what it is for.
+pub fn your_id(user_id: i64, bot_admin: bool) -> String {
+    let what = if bot_admin {
+        "您已是机器人管理员。"
+    } else {
+        "如需成为机器人管理员，请将此 ID 告知运维人员。"
+    };
+    format!("\n\n您的用户 ID：<code>{user_id}</code>\n{what}")
+}
+
+/// The bot was added to a group. `inactive`: the group had a subscription that was stopped;
+/// `privacy_mode`: the bot cannot read the group's ordinary messages.
+pub fn greeting(inactive: bool, privacy_mode: bool) -> String {
     let mut out = String::from(
         "您好！我是“纪律明镜·天天照”提醒机器人，每个投递日早上发送纪律提醒和“第一议题”学习内容。\n\
          群管理员发送 /subscribe 即可订阅（可加时间，如 /subscribe 07:30）；发送 /help 查看全部命令。",
@@ -150,8 +161,16 @@ pub fn greeting(inactive: bool) -> String {
     if inactive {
         out.push_str("\n本群之前的订阅已停用，管理员发送 /subscribe 即可恢复。");
     }
+    if privacy_mode {
+        out.push_str(PRIVACY_MODE);
+    }
     out
 }
+
+/// What privacy mode means for a group, and the two ways out.
+const PRIVACY_MODE: &str = "\n\n注意：机器人目前处于隐私模式，在本群只能看到命令和按钮点击，看不到普通发言；学习记实中未发命令、未点按钮的成员将计为“尚未互动”。如需识别全部成员，任选其一：\n\
+     1. 将机器人设为本群管理员；\n\
+     2. 由运维人员在 @BotFather 发送 /setprivacy，选择本机器人后选 Disable，再将机器人移出本群并重新拉入。";
 
 pub fn unknown_command(name: &str) -> String {
     format!(
@@ -732,8 +751,8 @@ pub fn report_summary(title: &str, month: Month, s: &Summary) -> String {
         out.push_str("本月暂无已送达的早间提醒。\n");
     }
     out += &format!("投递天数：{} 天\n", s.days);
-    out += &format!("已知成员：{} 人\n", s.members);
-    out += &format!("已学习成员：{} 人\n", s.studied);
+    out += &format!("成员：{}\n", members(s));
+    out += &format!("已学习成员：{}/{} 人\n", s.studied, s.members);
     out += &format!("学习人次：{}\n", s.checkins);
     if let Some(rate) = s.rate() {
         out += &format!("平均学习率：{}\n", percent(rate));
@@ -747,9 +766,27 @@ pub fn report_summary(title: &str, month: Month, s: &Summary) -> String {
         out += &format!("学习最少：{}\n", lowest.join("，"));
     }
     out.push_str(
-        "\n平均学习率 = 学习人次 ÷（投递天数 × 已知成员）；已知成员指在本群发过言或点过“已学习”的成员。明细见 CSV 文件，仅供本群管理员查阅。",
+        "\n平均学习率 = 学习人次 ÷（投递天数 × 成员）。成员数取自 Telegram（不含机器人）；已知成员指在本群发过言或点过“已学习”的成员，尚未互动的成员计为未学习。明细见 CSV 文件，仅供本群管理员查阅。",
     );
     out
+}
+
+/// "4 人（已知 2 人，另有 2 人尚未互动）": the members the rate counts, and how many of
+/// them the bot knows.
+fn members(s: &Summary) -> String {
+    if !s.counted {
+        return format!(
+            "{} 人（未能从 Telegram 获取群成员数，暂按已知成员计）",
+            s.members
+        );
+    }
+    match s.unknown() {
+        0 => format!("{} 人", s.members),
+        n => format!(
+            "{} 人（已知 {} 人，另有 {n} 人尚未互动）",
+            s.members, s.known
+        ),
+    }
 }
 
 /// The most groups listed in the text of `/report all` (all are in the CSV).
@@ -767,10 +804,10 @@ pub fn report_overview(month: Month, rows: &[GroupRow]) -> String {
         let s = &r.summary;
         let rate = s.rate().map_or("—".to_string(), percent);
         out += &format!(
-            "· {}：投递 {} 天，成员 {} 人，学习 {} 人次，学习率 {rate}\n",
+            "· {}：投递 {} 天，成员 {}，学习 {} 人次，学习率 {rate}\n",
             escape(&r.title),
             s.days,
-            s.members,
+            members(s),
             s.checkins
         );
     }

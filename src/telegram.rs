@@ -1,5 +1,6 @@
-//! The Telegram channel: the client, the engine's sending port over the Bot API, error
-//! classification, Telegram's keyboards, and keeping the token out of every error text.
+//! The Telegram channel: the client (through `telegram.proxy`), the engine's sending port
+//! over the Bot API, error classification, Telegram's keyboards, and keeping the token out
+//! of every error text.
 
 use std::time::Duration;
 
@@ -20,12 +21,31 @@ pub fn keyboard(buttons: &Buttons) -> InlineKeyboardMarkup {
     }))
 }
 
-/// The teloxide client for the configured token and API server.
-pub fn client(config: &Config) -> Bot {
-    let bot = Bot::new(config.token.expose());
-    match &config.api_url {
+/// The teloxide client for the configured token, API server and proxy: teloxide's own
+/// network settings (timeouts fit for long polling), every request through
+/// `telegram.proxy` when there is one. (`Bot::new` would ignore a proxy: only
+/// `Bot::from_env` reads `TELOXIDE_PROXY`, and the config's is ours to apply.) Without one,
+/// the HTTP client honours `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY`.
+pub fn client(config: &Config) -> Result<Bot, reqwest::Error> {
+    let mut http = teloxide::net::default_reqwest_settings();
+    if let Some(proxy) = &config.proxy {
+        http = http.proxy(reqwest::Proxy::all(proxy.expose())?);
+    }
+    let bot = Bot::with_client(config.token.expose(), http.build()?);
+    Ok(match &config.api_url {
         Some(url) => bot.set_api_url(url.clone()),
         None => bot,
+    })
+}
+
+/// The `host:port` of the Bot API server the client talks to.
+pub fn api_host(config: &Config) -> String {
+    let default = url::Url::parse(teloxide::net::TELEGRAM_API_URL).ok();
+    let url = config.api_url.as_ref().or(default.as_ref());
+    let host = url.and_then(|u| u.host_str()).unwrap_or("api.telegram.org");
+    match url.and_then(url::Url::port_or_known_default) {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
     }
 }
 

@@ -61,6 +61,35 @@ async fn start_registers_the_menu_and_help_fits_the_asker() {
 }
 
 #[tokio::test]
+async fn start_in_a_private_chat_shows_the_users_id_for_the_operator() {
+    let h = with_chair().await;
+    let user = UserSpec::new(123_456_789, "新管理员");
+    let private = ChatSpec::private_with(&user);
+    let sent = h
+        .answer(FakeApi::text_message(&private, &user, "/start"))
+        .await;
+    let raw = sent.text.clone().unwrap();
+    assert!(raw.contains("您的用户 ID：<code>123456789</code>"), "{raw}");
+    // As the user reads it (the id tap-to-copy), with what to do with it.
+    let shown = h.fake.message_json(private.id, sent.message_id).unwrap();
+    let shown = shown["text"].as_str().unwrap();
+    assert!(shown.contains("您的用户 ID：123456789\n"), "{shown}");
+    assert!(shown.contains("告知运维人员"), "{shown}");
+    // A bot admin is told they are one already.
+    let start = h.say(&admin_chat(), &admin(), "/start").await;
+    assert!(
+        start.contains(&format!("您的用户 ID：<code>{BOT_ADMIN}</code>")),
+        "{start}"
+    );
+    assert!(start.contains("您已是机器人管理员"), "{start}");
+    // Not in a group, and not under /help.
+    let start = h.say(&group(), &chair(), "/start").await;
+    assert!(!start.contains("用户 ID"), "{start}");
+    let help = h.say(&private, &user, "/help").await;
+    assert!(!help.contains("用户 ID"), "{help}");
+}
+
+#[tokio::test]
 async fn a_group_admin_manages_the_subscription() {
     let mut h = with_chair().await;
     let (g, chair) = (group(), chair());

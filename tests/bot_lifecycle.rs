@@ -35,6 +35,47 @@ async fn added_to_a_group_the_bot_says_how_to_subscribe() {
 }
 
 #[tokio::test]
+async fn added_in_privacy_mode_the_bot_says_what_it_cannot_see_unless_it_is_an_admin() {
+    let mut h = Harness::start().await;
+    // A new bot is in privacy mode (getMe: can_read_all_group_messages = false).
+    let a = h.answer(h.fake.bot_added(&group(), &chair())).await;
+    let text = a.text.unwrap();
+    for part in [
+        "群管理员发送 /subscribe 即可订阅",
+        "隐私模式",
+        "看不到普通发言",
+        "将机器人设为本群管理员",
+        "@BotFather 发送 /setprivacy",
+        "Disable",
+        "移出本群并重新拉入",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    // Added as an admin, it sees every message: the greeting alone.
+    let second = ChatSpec::group(-4_003, "第三支部");
+    let added_as_admin = h
+        .fake
+        .my_chat_member(&second, &chair(), "left", "administrator");
+    let text = h.answer(added_as_admin).await.text.unwrap();
+    assert!(text.contains("/subscribe"), "{text}");
+    assert!(!text.contains("隐私模式"), "{text}");
+    // The operator turns privacy mode off (/setprivacy → Disable): the bot asks afresh,
+    // without a restart, and says nothing of it in the next group.
+    h.fake.set_can_read_all_group_messages(true);
+    let third = ChatSpec::supergroup(-1_004_004, "第四支部");
+    let text = h
+        .answer(h.fake.bot_added(&third, &chair()))
+        .await
+        .text
+        .unwrap();
+    assert!(text.contains("/subscribe"), "{text}");
+    assert!(!text.contains("隐私模式"), "{text}");
+    // The start-up log said so too.
+    h.stop().await;
+    assert!(h.stderr().contains("privacy mode is on"), "{}", h.stderr());
+}
+
+#[tokio::test]
 async fn removed_or_blocked_the_subscription_stops_with_the_reason() {
     let mut h = Harness::start().await;
     let (g, chair) = (group(), chair());

@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use common::{
     BOT_ADMIN, Harness, PATIENCE, Setup, admin, admin_chat, button, chair, group,
     group_subscription, member, next_to, on_start_day, the_day_before, time, today, xlsx_rows,
-    xlsx_sheet_names, xlsx_values,
+    xlsx_sheet, xlsx_sheet_names, xlsx_values,
 };
 use fakeapi::{ChatSpec, FakeApi, Fault, Sent, UserSpec};
 use mingjing::calendar::{Calendar, DayRule};
@@ -392,8 +392,10 @@ async fn an_admin_gets_the_month_privately_with_only_delivery_days_as_columns() 
     for part in [
         "学习记实 · 第一支部 · 2026年10月".to_string(),
         format!("投递天数：{n} 天"),
-        "已知成员：3 人".to_string(),
-        "已学习成员：2 人".to_string(),
+        // Telegram counts the bot and the chair only (the fake knows no one else): the
+        // three members known are the denominator.
+        "成员：3 人\n".to_string(),
+        "已学习成员：2/3 人".to_string(),
         format!("学习人次：{}", n + 5),
         format!(
             "平均学习率：{:.1}%",
@@ -521,6 +523,7 @@ async fn a_bot_admin_gets_every_group_and_members_get_nothing() {
             "群组",
             "群组ID",
             "投递天数",
+            "成员",
             "已知成员",
             "已学习成员",
             "学习人次",
@@ -528,7 +531,10 @@ async fn a_bot_admin_gets_every_group_and_members_get_nothing() {
         ]
     );
     assert_eq!(table.len(), 3);
-    assert_eq!(table[2], ["第二支部", "-4002", "2", "1", "1", "1", "50.0%"]);
+    assert_eq!(
+        table[2],
+        ["第二支部", "-4002", "2", "1", "1", "1", "1", "50.0%"]
+    );
     assert_eq!(table[1][..2], ["第一支部".to_string(), "-4001".to_string()]);
 
     // Then the workbook with the same cells, the rate a number.
@@ -538,8 +544,95 @@ async fn a_bot_admin_gets_every_group_and_members_get_nothing() {
     assert_eq!(xlsx_rows(&xlsx), table);
     assert_eq!(
         xlsx_values(&xlsx, "各群汇总")[2][1..],
-        [-4002.0, 2.0, 1.0, 1.0, 1.0, 0.5].map(Data::Float)
+        [-4002.0, 2.0, 1.0, 1.0, 1.0, 1.0, 0.5].map(Data::Float)
     );
+}
+
+#[tokio::test]
+async fn in_privacy_mode_the_report_counts_the_members_telegram_knows() {
+    // A group of four people and the bot; the bot is in privacy mode (the fake's default,
+    // a new bot's) and not an admin, so it sees commands and taps, not ordinary messages.
+    let g = group();
+    let mut sub = at_eight(&g);
+    sub.orglife = NaiveDate::from_ymd_opt(2026, 10, 1);
+    let mut h = before_eight(3, vec![sub], None).await;
+    h.fake.set_member_status(g.id, chair().id, "administrator");
+    h.fake.set_member_count(g.id, Some(5));
+    let morning = morning(&h, &g).await;
+
+    // Three members answer in words, which the bot never receives; one taps.
+    let talkers = members(3);
+    for m in &talkers {
+        h.fake
+            .push_update(FakeApi::text_message(&g, m, "收到，今天学习了"));
+    }
+    assert_eq!(h.fake.withheld(), 3, "privacy mode hides ordinary messages");
+    let toast = h
+        .tap(&member(), &g, morning.message_id, &data(today()))
+        .await;
+    assert!(toast.contains("已记录"), "{toast}");
+
+    // The chair asks: 1 of 4 studied (the chair, known from the command, did not).
+    let answer = h.ask(&g, &chair(), "/report").await;
+    assert_eq!(answer, "学习记实报表已私信发送给您。");
+    let text = next_to(&h, chair().id, 0).await.text.unwrap();
+    for part in [
+        "成员：4 人（已知 2 人，另有 2 人尚未互动）",
+        "已学习成员：1/4 人",
+        "学习人次：1\n",
+        "平均学习率：25.0%",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    let asked = h.fake.requests_of("getChatMemberCount");
+    assert!(
+        asked.iter().any(|r| r.params["chat_id"] == g.id),
+        "{asked:?}"
+    );
+    let (_, csv) = next_to(&h, chair().id, 1).await.document.unwrap();
+    let table = cells(&csv);
+    let day = today().format("%Y-%m-%d").to_string();
+    assert_eq!(table[0][2], day);
+    assert_eq!(table[1], ["党员", "7", "✓", "1", "100.0%"]);
+    assert_eq!(table[2], ["支部书记", "8", "", "0", "0.0%"]);
+    assert_eq!(table[3], ["另有 2 人尚未互动", "", "", "0", "0.0%"]);
+    assert_eq!(table[4], ["合计", "", "1", "1", "25.0%"]);
+    let (_, xlsx) = next_to(&h, chair().id, 2).await.document.unwrap();
+    assert_eq!(
+        xlsx_rows(&xlsx),
+        table,
+        "the workbook shows the CSV's cells"
+    );
+
+    // The 组织生活通报's 学习记实 sheet has the same figures.
+    h.fake
+        .push_update(FakeApi::text_message(&g, &chair(), "/report orglife"));
+    let (name, workbook) = next_to(&h, chair().id, 4).await.document.unwrap();
+    assert!(name.starts_with("组织生活通报"), "{name}");
+    let sheet = xlsx_sheet(&workbook, "学习记实");
+    assert_eq!(sheet[0][3..5], ["成员".to_string(), "已知成员".to_string()]);
+    assert_eq!(
+        sheet[1],
+        ["第一支部", "-4001", "1", "4", "2", "1", "1", "25.0%"]
+    );
+
+    // Telegram does not answer: the members known stand in, and the report says so.
+    h.fake.set_method_fault(
+        "getChatMemberCount",
+        Some(Fault::BadRequest("Bad Request: chat not found".into())),
+    );
+    let answer = h.ask(&g, &chair(), "/report").await;
+    assert_eq!(answer, "学习记实报表已私信发送给您。");
+    let text = next_to(&h, chair().id, 5).await.text.unwrap();
+    assert!(
+        text.contains("成员：2 人（未能从 Telegram 获取群成员数，暂按已知成员计）"),
+        "{text}"
+    );
+    assert!(text.contains("平均学习率：50.0%"), "{text}");
+
+    // The size Telegram last told is kept for the monthly 通报, which asks no one.
+    h.stop().await;
+    assert_eq!(h.store().headcount(g.id).unwrap(), Some(4));
 }
 
 #[tokio::test]

@@ -237,6 +237,7 @@ const CONFIG_TABLES: &[&str] = &[
 const CONFIG_KEYS: &[&str] = &[
     "token",
     "api_url",
+    "proxy",
     "admins",
     "timezone",
     "daily_at",
@@ -275,12 +276,9 @@ proptest! {
             config_shaped(),
         ],
         api_url in proptest::option::of(any::<String>()),
+        proxy in proptest::option::of(any::<String>()),
     ) {
-        let env = Env {
-            token: None,
-            api_url,
-            ..Env::default()
-        };
+        let env = Env { api_url, proxy, ..Env::default() };
         let _ = Config::parse("config.toml", &src, Path::new("/srv"), &env);
     }
 

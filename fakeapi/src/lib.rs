@@ -39,7 +39,20 @@
 //!   `deleteWebhook` (`drop_pending_updates`), `setMyCommands` / `getMyCommands` /
 //!   `deleteMyCommands`, `sendMessage`, `sendDocument`, `editMessageText`,
 //!   `editMessageReplyMarkup`, `answerCallbackQuery`, `sendChatAction`, `getChat`,
-//!   `getChatMember`, `getChatAdministrators`, `leaveChat`, `deleteMessage`.
+//!   `getChatMember`, `getChatAdministrators`, `getChatMemberCount`, `leaveChat`,
+//!   `deleteMessage`, `getFile`.
+//! - `getMe` answers the bot's settings: `can_join_groups`, and
+//!   `can_read_all_group_messages` (`false`, privacy mode, as for a new bot; switch it with
+//!   [`Options`] or [`FakeApi::set_can_read_all_group_messages`]).
+//! - Privacy mode: while `can_read_all_group_messages` is off, an ordinary message pushed
+//!   in a group where the bot is not an admin (creator or administrator) is learnt from but
+//!   not given to the bot ([`FakeApi::withheld`] counts them). Commands (text starting with
+//!   `/`), mentions of `@bot_username`, replies to the bot's messages and service messages
+//!   (joins, leaves, migrations, …) pass, and so do button taps and membership updates.
+//! - `getChatMemberCount` counts bots, the bot included, like Telegram: the count set with
+//!   [`FakeApi::set_member_count`], or else the members the fake knows in the chat (the
+//!   bot, users given a present status, users who posted there or joined, minus those who
+//!   left).
 //! - Message ids count up per chat from 1 for the bot's messages; messages built by the
 //!   update builders take ids from 1,000,000 up.
 //! - `parse_mode: "HTML"` is parsed like Telegram (unsupported or unbalanced tags give
@@ -59,6 +72,10 @@
 //!   `bot was blocked by the user` in private; a bot that left gets `bot is not a member of
 //!   the … chat`), and `migrate_to_chat_id` (later sends to the old id get the migrate
 //!   error). [`FakeApi::set_member_status`] with the bot's id does the same.
+//! - Faults: per chat for send-like calls ([`FakeApi::set_chat_fault`]), for the next
+//!   send-like calls ([`FakeApi::fail_next_sends`]), or for every call of one method
+//!   whatever its chat ([`FakeApi::set_method_fault`], e.g. a failing
+//!   `getChatMemberCount`).
 //! - Limits (when on, for send-like calls only: `sendMessage`, `sendDocument`,
 //!   `editMessageText`, `editMessageReplyMarkup`): at most 30 per second overall (1,000 for
 //!   calls with `allow_paid_broadcast: true`), 20 per minute per group (negative id), 1 per
@@ -116,6 +133,12 @@ pub struct Options {
     pub bot_id: i64,
     /// Keep every request for [`FakeApi::requests`]; turn off in benchmarks to save memory.
     pub record_requests: bool,
+    /// `getMe`'s `can_read_all_group_messages`: `false` (a new bot's default) is privacy
+    /// mode, in which ordinary group messages are withheld from the bot (see the crate
+    /// docs). [`FakeApi::set_can_read_all_group_messages`] switches it later.
+    pub can_read_all_group_messages: bool,
+    /// `getMe`'s `can_join_groups`.
+    pub can_join_groups: bool,
 }
 
 impl Default for Options {
@@ -125,6 +148,8 @@ impl Default for Options {
             bot_username: "mingjing_bot".into(),
             bot_id: 100,
             record_requests: true,
+            can_read_all_group_messages: false,
+            can_join_groups: true,
         }
     }
 }
@@ -219,6 +244,8 @@ impl FakeApi {
             id: opts.bot_id,
             username: opts.bot_username,
             first_name: "纪律明镜".into(),
+            can_join_groups: opts.can_join_groups,
+            can_read_all_group_messages: opts.can_read_all_group_messages,
         };
         let shared = Arc::new(Shared::new(world::State::new(
             bot,
@@ -256,13 +283,22 @@ impl FakeApi {
     // ---- updates ------------------------------------------------------------------------
 
     /// Queues an update for `getUpdates` (giving it the next `update_id` if it has none) and
-    /// wakes waiting long polls. The fake learns from it: see the crate docs.
+    /// wakes waiting long polls. The fake learns from it: see the crate docs. An ordinary
+    /// group message that privacy mode hides from the bot is learnt from but not queued
+    /// (counted in [`FakeApi::withheld`]).
     ///
     /// # Panics
     /// If `update` is not a JSON object.
     pub fn push_update(&self, update: Value) {
-        self.shared.lock().push_update(update);
-        self.shared.updates_version.send_modify(|v| *v += 1);
+        if self.shared.lock().push_update(update) {
+            self.shared.updates_version.send_modify(|v| *v += 1);
+        }
+    }
+
+    /// Updates [`FakeApi::push_update`] did not queue because privacy mode hides them
+    /// from the bot.
+    pub fn withheld(&self) -> usize {
+        self.shared.lock().withheld
     }
 
     /// Updates pushed and not yet confirmed by a `getUpdates` offset.
@@ -422,6 +458,23 @@ impl FakeApi {
         self.shared.lock().set_status(chat_id, user_id, status);
     }
 
+    /// Sets what `getChatMemberCount` answers for `chat_id` (Telegram counts bots, the bot
+    /// itself included); `None`: the members the fake knows (see the crate docs).
+    pub fn set_member_count(&self, chat_id: i64, count: Option<u32>) {
+        let mut st = self.shared.lock();
+        match count {
+            Some(n) => st.member_counts.insert(chat_id, n),
+            None => st.member_counts.remove(&chat_id),
+        };
+    }
+
+    /// Switches privacy mode as @BotFather's `/setprivacy` does: `getMe` then answers
+    /// `can_read_all_group_messages = on`, and updates pushed from then on are filtered
+    /// accordingly.
+    pub fn set_can_read_all_group_messages(&self, on: bool) {
+        self.shared.lock().bot.can_read_all_group_messages = on;
+    }
+
     /// Tells the fake about a chat (its type and title appear in answers). Unknown chats are
     /// guessed from the id: positive private, `-100…` supergroup, other negative group.
     pub fn add_chat(&self, chat: ChatSpec) {
@@ -441,6 +494,22 @@ impl FakeApi {
         match fault {
             Some(f) => st.chat_faults.insert(chat_id, f),
             None => st.chat_faults.remove(&chat_id),
+        };
+    }
+
+    /// A fault for every call of `method` (e.g. `"getChatMemberCount"`, matched
+    /// case-insensitively) until set to `None`, whatever its chat; for send-like methods
+    /// it comes before the chat's fault.
+    ///
+    /// # Panics
+    /// On a method the fake does not serve.
+    pub fn set_method_fault(&self, method: &str, fault: Option<Fault>) {
+        let m = world::Method::from_name(method)
+            .unwrap_or_else(|| panic!("the fake does not serve {method:?}"));
+        let mut st = self.shared.lock();
+        match fault {
+            Some(f) => st.method_faults.insert(m, f),
+            None => st.method_faults.remove(&m),
         };
     }
 

@@ -224,12 +224,16 @@ impl UserSpec {
     }
 }
 
-/// The bot's own identity (what `getMe` answers).
+/// The bot's own identity and settings (what `getMe` answers).
 #[derive(Clone, Debug)]
 pub(crate) struct BotSpec {
     pub id: i64,
     pub username: String,
     pub first_name: String,
+    /// @BotFather's `/setjoingroups`.
+    pub can_join_groups: bool,
+    /// @BotFather's `/setprivacy`: `false` while privacy mode is on (a new bot's default).
+    pub can_read_all_group_messages: bool,
 }
 
 impl BotSpec {
@@ -248,8 +252,8 @@ impl BotSpec {
             "is_bot": true,
             "first_name": self.first_name,
             "username": self.username,
-            "can_join_groups": true,
-            "can_read_all_group_messages": false,
+            "can_join_groups": self.can_join_groups,
+            "can_read_all_group_messages": self.can_read_all_group_messages,
             "supports_inline_queries": false,
             "can_connect_to_business": false,
             "has_main_web_app": false,

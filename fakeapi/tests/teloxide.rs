@@ -164,7 +164,9 @@ async fn pushed_text_update_comes_back_from_get_updates() {
         }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    fake.push_update(FakeApi::text_message(&group, &alice, "hello"));
+    // (In a private chat: privacy mode would keep a plain "hello" in the group from the bot.)
+    let private = ChatSpec::private_with(&alice);
+    fake.push_update(FakeApi::text_message(&private, &alice, "hello"));
     let (got, took) = poll.await.unwrap();
     assert_eq!(got.len(), 1);
     assert!(matches!(&got[0].kind, UpdateKind::Message(m) if m.text() == Some("hello")));
@@ -828,4 +830,112 @@ async fn throughput() {
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(fake.sent_count(), n);
     println!("{n} sendMessage in {secs:.2} s: {:.0}/s", n as f64 / secs);
+}
+
+#[tokio::test]
+async fn get_me_tells_the_privacy_setting_and_it_can_be_switched() {
+    let (fake, bot) = start(Options::default()).await;
+    let me = bot.get_me().await.unwrap();
+    assert!(
+        !me.can_read_all_group_messages,
+        "a new bot is in privacy mode"
+    );
+    assert!(me.can_join_groups);
+    fake.set_can_read_all_group_messages(true);
+    assert!(bot.get_me().await.unwrap().can_read_all_group_messages);
+    let (_fake, bot) = start(Options {
+        can_read_all_group_messages: true,
+        can_join_groups: false,
+        ..Options::default()
+    })
+    .await;
+    let me = bot.get_me().await.unwrap();
+    assert!(me.can_read_all_group_messages && !me.can_join_groups);
+}
+
+#[tokio::test]
+async fn privacy_mode_hides_ordinary_group_messages_unless_the_bot_is_an_admin() {
+    let (fake, bot) = start(Options::default()).await;
+    let group = ChatSpec::group(GROUP, "学习小组");
+    let alice = UserSpec::new(7, "Alice");
+    let text = |t: &str| FakeApi::text_message(&group, &alice, t);
+    // Hidden: an ordinary message. Given: a command, a mention, a reply to the bot, a
+    // service message, and everything in a private chat.
+    fake.push_update(text("收到，今天学习了"));
+    fake.push_update(text("/report"));
+    fake.push_update(text("请 @mingjing_bot 看一下"));
+    let mine = bot.send_message(ChatId(GROUP), "请回复进展").await.unwrap();
+    let mine = fake.message_json(GROUP, mine.id.0).unwrap();
+    fake.push_update(FakeApi::reply_to(&group, &alice, "已完成初稿", &mine));
+    fake.push_update(FakeApi::migrate_to_chat_id(&group, &alice, SUPERGROUP));
+    let private = ChatSpec::private_with(&alice);
+    fake.push_update(FakeApi::text_message(&private, &alice, "你好"));
+    assert_eq!(fake.withheld(), 1);
+    let got = updates(&bot).await;
+    let texts: Vec<Option<&str>> = got
+        .iter()
+        .map(|u| match &u.kind {
+            UpdateKind::Message(m) => m.text(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            Some("/report"),
+            Some("请 @mingjing_bot 看一下"),
+            Some("已完成初稿"),
+            None,
+            Some("你好")
+        ]
+    );
+
+    // As an admin, or with privacy mode off, the bot sees everything.
+    let other = ChatSpec::supergroup(SUPERGROUP - 1, "大群");
+    fake.set_member_status(other.id, 100, "administrator");
+    fake.push_update(FakeApi::text_message(&other, &alice, "收到"));
+    fake.set_can_read_all_group_messages(true);
+    fake.push_update(text("收到，明天也学"));
+    assert_eq!(fake.withheld(), 1);
+    let offset = got.last().unwrap().id.0 as i32 + 1;
+    let got = bot.get_updates().offset(offset).timeout(0).await.unwrap();
+    assert_eq!(got.len(), 2);
+}
+
+#[tokio::test]
+async fn get_chat_member_count_counts_the_bot_and_can_be_set_or_fail() {
+    let (fake, bot) = start(Options::default()).await;
+    let group = ChatSpec::group(GROUP, "学习小组");
+    let (alice, bob) = (UserSpec::new(7, "Alice"), UserSpec::new(8, "Bob"));
+    // The bot alone, then the members the fake learns of: a poster, an admin, a newcomer
+    // who then leaves.
+    assert_eq!(bot.get_chat_member_count(ChatId(GROUP)).await.unwrap(), 1);
+    fake.push_update(FakeApi::text_message(&group, &alice, "早"));
+    fake.set_member_status(GROUP, bob.id, "administrator");
+    assert_eq!(bot.get_chat_member_count(ChatId(GROUP)).await.unwrap(), 3);
+    fake.set_member_status(GROUP, bob.id, "left");
+    assert_eq!(bot.get_chat_member_count(ChatId(GROUP)).await.unwrap(), 2);
+    // Set by the test.
+    fake.set_member_count(GROUP, Some(57));
+    assert_eq!(bot.get_chat_member_count(ChatId(GROUP)).await.unwrap(), 57);
+    fake.set_member_count(GROUP, None);
+    assert_eq!(bot.get_chat_member_count(ChatId(GROUP)).await.unwrap(), 2);
+    // A method fault, whatever the chat; a kicked bot gets Telegram's 403.
+    fake.set_method_fault(
+        "getChatMemberCount",
+        Some(Fault::BadRequest("Bad Request: chat not found".into())),
+    );
+    let err = bot.get_chat_member_count(ChatId(GROUP)).await.unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::ChatNotFound)),
+        "{err:?}"
+    );
+    fake.set_method_fault("getchatmembercount", None);
+    fake.push_update(fake.bot_kicked(&group, &alice));
+    let err = bot.get_chat_member_count(ChatId(GROUP)).await.unwrap_err();
+    assert!(
+        matches!(&err, RequestError::Api(ApiError::Unknown(s)) if s.starts_with("Forbidden")),
+        "{err:?}"
+    );
+    assert_eq!(fake.requests_of("getChatMemberCount").len(), 7);
 }

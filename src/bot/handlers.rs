@@ -29,6 +29,11 @@ pub async fn on_message(bot: Bot, msg: Message, me: Me, app: Arc<App>) -> Result
         return Ok(());
     }
     note_member(&app, &msg).await;
+    // Someone joined or left: the group's size changed (for the 记实 reports).
+    let group = msg.chat.is_group() || msg.chat.is_supergroup();
+    if group && (msg.new_chat_members().is_some() || msg.left_chat_member().is_some()) {
+        records::headcounts(&bot, &app, [msg.chat.id.0]).await;
+    }
     if let Some(user) = msg
         .from
         .as_ref()
@@ -202,7 +207,12 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
                 Role::Member => help_role(bot, app, msg).await,
                 r => r,
             };
-            return replies::help(role, private);
+            let mut out = replies::help(role, private);
+            // A user's id, which the operator needs to make them a bot admin.
+            if matches!(command, Command::Start) && private {
+                out += &replies::your_id(by, role == Role::BotAdmin);
+            }
+            return out;
         }
         Command::Subscribe { time } => {
             with_store(app, move |app| {

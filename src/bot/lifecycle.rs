@@ -1,19 +1,21 @@
-//! The bot's own membership: greeted when added to a group, subscription stopped when
-//! removed (or blocked in a private chat), moved when a group becomes a supergroup.
+//! The bot's own membership: greeted when added to a group (told how privacy mode limits
+//! what it sees there), subscription stopped when removed (or blocked in a private chat),
+//! moved when a group becomes a supergroup.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::ChatMemberUpdated;
+use teloxide::types::{ChatMemberUpdated, Me};
 
-use super::{App, outbox, subscriptions, with_store};
+use super::{App, outbox, records, subscriptions, with_store};
 use crate::replies;
 
 /// The endpoint for `my_chat_member` updates.
 pub async fn on_my_chat_member(
     bot: Bot,
     update: ChatMemberUpdated,
+    me: Me,
     app: Arc<App>,
 ) -> Result<(), Infallible> {
     let chat = &update.chat;
@@ -21,7 +23,11 @@ pub async fn on_my_chat_member(
     let was_in = update.old_chat_member.kind.is_present();
     let new = &update.new_chat_member.kind;
     if new.is_present() && !was_in && (chat.is_group() || chat.is_supergroup()) {
-        tracing::info!(chat_id, "added to a group");
+        // In privacy mode a group's ordinary messages do not reach the bot, unless it is an
+        // admin there: then the group is told what that means and how to change it. The
+        // setting is asked afresh: the operator may have changed it since the start.
+        let blind = !new.is_privileged() && !reads_all_messages(&bot, &app, me).await;
+        tracing::info!(chat_id, privacy_mode = blind, "added to a group");
         let inactive = with_store(&app, move |app| {
             Ok(app.store.subscription(chat_id)?.is_some_and(|s| !s.active))
         })
@@ -35,9 +41,10 @@ pub async fn on_my_chat_member(
             &app.config.token,
             chat.id,
             None,
-            replies::greeting(inactive),
+            replies::greeting(inactive, blind),
         )
         .await;
+        records::headcounts(&bot, &app, [chat_id]).await;
     } else if new.is_left() || new.is_banned() {
         let reason = if chat.is_private() {
             replies::REASON_BLOCKED
@@ -58,6 +65,19 @@ pub async fn on_my_chat_member(
         }
     }
     Ok(())
+}
+
+/// Whether privacy mode is off (`getMe`), or as it was at the start if Telegram does not
+/// answer now.
+async fn reads_all_messages(bot: &Bot, app: &App, at_start: Me) -> bool {
+    match bot.get_me().await {
+        Ok(me) => me.can_read_all_group_messages,
+        Err(e) => {
+            let error = crate::telegram::describe(&e, &app.config.token);
+            tracing::warn!(%error, "getMe failed; privacy mode as at the start");
+            at_start.can_read_all_group_messages
+        }
+    }
 }
 
 /// A group became supergroup `to`: its subscription moves there. Both service messages

@@ -160,13 +160,18 @@ where
 pub async fn serve(app: Arc<App>, bot: Bot, shutdown: CancellationToken) -> anyhow::Result<()> {
     let token = app.config.token.clone();
     let me = tokio::select! {
-        me = connect(&bot, &token, &app.config.admins) => me?,
+        me = connect(&bot, &app.config) => me?,
         () = shutdown.cancelled() => return Ok(()),
     };
     tracing::info!(
         username = me.user.username.as_deref().unwrap_or(""),
         "connected to Telegram; serving updates"
     );
+    if !me.can_read_all_group_messages {
+        tracing::warn!(
+            "privacy mode is on (@BotFather /setprivacy): in groups where the bot is not an admin it sees commands and button taps, not ordinary messages; the 记实 reports count the members it does not know from Telegram's member count (README: 隐私模式)"
+        );
+    }
 
     let mut listener = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).build();
     let listener_stop = listener.stop_token();
@@ -225,12 +230,39 @@ fn distribute(update: &Update) -> Option<ChatId> {
 }
 
 /// getMe (until Telegram answers), deleteWebhook, setMyCommands.
-async fn connect(bot: &Bot, token: &Token, admins: &[i64]) -> anyhow::Result<Me> {
-    let me = persist("getMe", token, || bot.get_me().send()).await?;
-    persist("deleteWebhook", token, || bot.delete_webhook().send()).await?;
+async fn connect(bot: &Bot, config: &Config) -> anyhow::Result<Me> {
+    let (token, admins) = (&config.token, &config.admins);
+    let unreachable = Unreachable::of(config);
+    let me = persist("getMe", token, &unreachable, || bot.get_me().send()).await?;
+    persist("deleteWebhook", token, &unreachable, || {
+        bot.delete_webhook().send()
+    })
+    .await?;
     register_menu(bot, token, admins).await;
     check_admins(bot, token, admins).await;
     Ok(me)
+}
+
+/// What the log says when Telegram cannot be reached at all (a network error): the host
+/// tried, and the proxy setting to check.
+struct Unreachable {
+    host: String,
+    hint: String,
+}
+
+impl Unreachable {
+    fn of(config: &Config) -> Unreachable {
+        let hint = match &config.proxy {
+            Some(proxy) => format!(
+                "check that the proxy {proxy} is up and reaches Telegram (telegram.proxy / TELOXIDE_PROXY)"
+            ),
+            None => "where Telegram is reached only through a proxy, set telegram.proxy (or TELOXIDE_PROXY), e.g. socks5://127.0.0.1:1080".to_string(),
+        };
+        Unreachable {
+            host: crate::telegram::api_host(config),
+            hint,
+        }
+    }
 }
 
 /// Names in the log the bot admins the bot cannot write to privately (they never started a
@@ -254,7 +286,12 @@ async fn check_admins(bot: &Bot, token: &Token, admins: &[i64]) {
 
 /// Runs a start-up request until it succeeds, waiting longer after each failure; a refused
 /// token ends it at once.
-async fn persist<T, F, Fut>(what: &str, token: &Token, mut call: F) -> anyhow::Result<T>
+async fn persist<T, F, Fut>(
+    what: &str,
+    token: &Token,
+    unreachable: &Unreachable,
+    mut call: F,
+) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
@@ -271,10 +308,20 @@ where
                     RequestError::RetryAfter(s) => s.duration(),
                     _ => wait,
                 };
-                tracing::warn!(
-                    error = %describe(&e, token),
-                    "{what} failed; trying again in {wait_for:?}"
-                );
+                if let RequestError::Network(_) = e {
+                    tracing::warn!(
+                        error = %describe(&e, token),
+                        host = %unreachable.host,
+                        "{what} failed: cannot reach Telegram at {}; {}; trying again in {wait_for:?}",
+                        unreachable.host,
+                        unreachable.hint
+                    );
+                } else {
+                    tracing::warn!(
+                        error = %describe(&e, token),
+                        "{what} failed; trying again in {wait_for:?}"
+                    );
+                }
                 tokio::time::sleep(wait_for).await;
                 wait = (wait * 2).min(MAX_BACKOFF);
             }

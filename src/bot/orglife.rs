@@ -7,7 +7,7 @@ use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, MessageId, ParseMode, UserId};
 
 use super::handlers::{authorize, chat_info};
-use super::{App, outbox, taps, with_store};
+use super::{App, outbox, records, taps, with_store};
 use crate::access::{Refusal, Role};
 use crate::command::Audience;
 use crate::deliver::port::SendError;
@@ -214,9 +214,17 @@ pub async fn report(
     let Some(user) = msg.from.as_ref().filter(|_| msg.sender_chat.is_none()) else {
         return replies::report_anonymous();
     };
+    let groups = with_store(app, move |app| app.store.summary_groups(month, group)).await;
+    let groups = match groups {
+        Ok(groups) => groups.into_iter().map(|s| s.chat_id).collect::<Vec<_>>(),
+        Err(e) => return failed(e),
+    };
+    let counts = records::headcounts(bot, app, groups).await;
     let summary = with_store(app, move |app| {
+        let c = &app.config;
+        let headcount = |id| Ok(counts.get(&id).copied());
         app.store
-            .month_summary(&app.config.orglife.items, month, group, app.config.timezone)
+            .month_summary(&c.orglife.items, month, group, c.timezone, &headcount)
     })
     .await;
     let summary = match summary {

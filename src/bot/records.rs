@@ -1,21 +1,23 @@
 //! `/checkin` and `/report`: a chat's check-in switch, and the monthly 记实 report, which
-//! only the chat's admins and bot admins see, sent to the asking admin privately.
+//! only the chat's admins and bot admins see, sent to the asking admin privately; the
+//! groups' sizes asked of Telegram for it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use teloxide::prelude::*;
 use teloxide::types::Message;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use super::handlers::chat_info;
 use super::subscriptions::ChatInfo;
 use super::{App, outbox, with_store};
 use crate::access::{Refusal, Role};
 use crate::deliver::port::SendError;
-use crate::delivery::{Kind, Slot, State};
-use crate::message::Address;
+use crate::delivery::{Kind, State};
 use crate::replies;
-use crate::report::{ChatReport, GroupRow, Month, WorkbookError, overview_csv, overview_xlsx};
+use crate::report::{GroupRow, Month, WorkbookError, overview_csv, overview_xlsx};
 use crate::store;
 use crate::tasks::MonthTasks;
 use crate::telegram::{classify, describe};
@@ -42,23 +44,48 @@ pub fn set_checkin(app: &App, chat: &ChatInfo, on: Option<bool>) -> store::Resul
     })
 }
 
-/// One chat's report of `month`, from the store.
-pub fn chat_report(app: &App, chat_id: i64, month: Month) -> store::Result<ChatReport> {
-    let mut deliveries = Vec::new();
-    for date in month.days() {
-        let slot = Slot::edition(date, Address::telegram(chat_id));
-        deliveries.extend(app.store.delivery(&slot)?);
+/// How many groups' sizes are asked of Telegram at once.
+const COUNTING: usize = 8;
+
+/// The sizes of `groups` from Telegram, less the bot itself (Telegram's member count
+/// counts bots), remembered for the monthly 通报; a group Telegram did not answer for is
+/// left out (logged), and its report counts the members the bot knows.
+pub async fn headcounts(
+    bot: &Bot,
+    app: &Arc<App>,
+    groups: impl IntoIterator<Item = i64>,
+) -> HashMap<i64, usize> {
+    let gate = Arc::new(Semaphore::new(COUNTING));
+    let mut asking = JoinSet::new();
+    for chat_id in groups {
+        let (bot, gate, token) = (bot.clone(), gate.clone(), app.config.token.clone());
+        asking.spawn(async move {
+            let _turn = gate.acquire_owned().await;
+            match bot.get_chat_member_count(ChatId(chat_id)).await {
+                Ok(n) => Some((chat_id, (n as usize).saturating_sub(1))),
+                Err(e) => {
+                    tracing::warn!(chat_id, error = %describe(&e, &token), "getChatMemberCount failed; the report counts the members known");
+                    None
+                }
+            }
+        });
     }
-    let checkins = app
-        .store
-        .checkins_of(chat_id, month.first(), month.last())?;
-    let members = app.store.members_of(chat_id)?;
-    Ok(ChatReport::build(month, &deliveries, &checkins, &members))
+    let mut counts = HashMap::new();
+    while let Some(done) = asking.join_next().await {
+        counts.extend(done.ok().flatten());
+    }
+    if !counts.is_empty() {
+        let known: Vec<(i64, usize)> = counts.iter().map(|(k, v)| (*k, *v)).collect();
+        if let Err(e) = with_store(app, move |app| app.store.set_headcounts(&known)).await {
+            tracing::error!(error = %e, "cannot remember the groups' sizes");
+        }
+    }
+    counts
 }
 
-/// `/report all`: every group subscribed, or delivered to in the month, or with
-/// check-ins in it.
-pub fn overview(app: &App, month: Month) -> store::Result<Vec<GroupRow>> {
+/// `/report all`'s groups (id → title, whether subscribed): every group subscribed, or
+/// delivered to in the month.
+fn overview_groups(app: &App, month: Month) -> store::Result<BTreeMap<i64, (String, bool)>> {
     let mut groups: BTreeMap<i64, (String, bool)> = app
         .store
         .subscriptions()?
@@ -76,9 +103,21 @@ pub fn overview(app: &App, month: Month) -> store::Result<Vec<GroupRow>> {
             }
         }
     }
+    Ok(groups)
+}
+
+/// `/report all`: the rows of `groups` that are subscribed or had deliveries or check-ins
+/// in the month; `counts` are their sizes from Telegram.
+fn overview(
+    app: &App,
+    month: Month,
+    groups: BTreeMap<i64, (String, bool)>,
+    counts: &HashMap<i64, usize>,
+) -> store::Result<Vec<GroupRow>> {
     let mut rows = Vec::new();
     for (chat_id, (title, active)) in groups {
-        let summary = chat_report(app, chat_id, month)?.summary();
+        let counted = counts.get(&chat_id).copied();
+        let summary = app.store.chat_report(chat_id, month, counted)?.summary();
         if active || summary.days > 0 || summary.checkins > 0 {
             rows.push(GroupRow {
                 chat_id,
@@ -110,8 +149,13 @@ pub async fn report(
         if role != Role::BotAdmin {
             return replies::refused(Refusal::NotBotAdmin);
         }
+        let groups = match with_store(app, move |app| overview_groups(app, month)).await {
+            Ok(groups) => groups,
+            Err(e) => return failed(e),
+        };
+        let counts = headcounts(bot, app, groups.keys().copied().collect::<Vec<_>>()).await;
         let overview = with_store(app, move |app| {
-            let rows = overview(app, month)?;
+            let rows = overview(app, month, groups, &counts)?;
             let files = if rows.is_empty() {
                 Vec::new()
             } else {
@@ -144,8 +188,9 @@ pub async fn report(
     };
     let chat = chat_info(&msg.chat);
     let (chat_id, title) = (chat.id, chat.title.clone());
+    let counted = headcounts(bot, app, [chat_id]).await.get(&chat_id).copied();
     let report = with_store(app, move |app| {
-        let report = chat_report(app, chat_id, month)?;
+        let report = app.store.chat_report(chat_id, month, counted)?;
         let summary = report.summary();
         let files = if summary.days > 0 || summary.members > 0 {
             twins(

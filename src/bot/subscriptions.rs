@@ -277,7 +277,8 @@ mod tests {
         let config = Config::parse("t.toml", toml, dir, &Env::default()).unwrap();
         let store = Store::open(&dir.join("db")).unwrap();
         let clock = crate::clock::Clock::starting_at(monday_nine());
-        let sender = telegram::TelegramSender::new(telegram::client(&config), config.token.clone());
+        let sender =
+            telegram::TelegramSender::new(telegram::client(&config).unwrap(), config.token.clone());
         App::new(
             config,
             store,

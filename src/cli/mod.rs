@@ -77,6 +77,9 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         Err(errors) => return Err(errors.into()),
     };
     crate::logging::protect(&config.token);
+    if let Some(proxy) = &config.proxy {
+        crate::logging::protect_proxy(proxy);
+    }
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
@@ -110,7 +113,10 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     // App::new makes the engine, which starts its group-commit worker when it is made.
     let entered = runtime.enter();
-    let bot = telegram::client(&config);
+    let bot = telegram::client(&config).context("cannot set up the HTTP client for Telegram")?;
+    if let Some(proxy) = &config.proxy {
+        tracing::info!(%proxy, "Telegram is reached through a proxy");
+    }
     let shutdown = CancellationToken::new();
     let sender = telegram::TelegramSender::new(bot.clone(), config.token.clone());
     let app = Arc::new(App::new(

@@ -57,7 +57,10 @@ impl<S: Sender> Engine<S> {
                 let month = Month::parse(&kind.key_on(date)).unwrap_or(Month::of(date));
                 let items = &self.inner.config.orglife.items;
                 let tz = self.inner.config.timezone;
-                let summary = self.inner.store.month_summary(items, month, None, tz)?;
+                // The groups' sizes as Telegram last told them (a report, a join, a leave).
+                let store = &self.inner.store;
+                let summary =
+                    store.month_summary(items, month, None, tz, &|id| store.headcount(id))?;
                 let attachment = match orglife::summary::workbook(&summary) {
                     Ok(bytes) => Some(Attachment {
                         name: replies::orglife::summary_file_name(month),

@@ -959,6 +959,8 @@ fn checkin(days: usize, members: usize, checkins: usize) -> report::Summary {
     report::Summary {
         days,
         members,
+        known: members,
+        counted: true,
         studied: members.min(checkins),
         checkins,
         lowest: Vec::new(),

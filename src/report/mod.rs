@@ -1,6 +1,6 @@
-//! The monthly 记实 report, pure: from a chat's delivery log, check-ins and members, who
-//! studied on which delivery day; a summary, and its table as a CSV that Excel opens as it
-//! is and as an `.xlsx` workbook.
+//! The monthly 记实 report, pure: from a chat's delivery log, check-ins, the members the bot
+//! knows and the group's size, who studied on which delivery day; a summary, and its table
+//! as a CSV that Excel opens as it is and as an `.xlsx` workbook.
 //!
 //! [`workbook`] writes `.xlsx` workbooks of any sheets of typed cells.
 
@@ -119,8 +119,13 @@ impl Row {
 pub struct Summary {
     /// Days with a sent delivery.
     pub days: usize,
-    /// Members known in the month.
+    /// The members the rate counts: the group's size from Telegram (never fewer than the
+    /// members known), or the members known when Telegram did not tell.
     pub members: usize,
+    /// Members known in the month (the report's named rows).
+    pub known: usize,
+    /// Whether `members` is the group's size from Telegram.
+    pub counted: bool,
     /// Members with at least one check-in on a delivery day.
     pub studied: usize,
     /// Check-ins on delivery days.
@@ -130,7 +135,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Check-ins ÷ (delivery days × known members); `None` when either is zero.
+    /// Members the bot does not know (they never posted where it could see, nor tapped):
+    /// each counts as never having studied.
+    pub fn unknown(&self) -> usize {
+        self.members.saturating_sub(self.known)
+    }
+
+    /// Check-ins ÷ (delivery days × members); `None` when either is zero.
     pub fn rate(&self) -> Option<f64> {
         let possible = self.days * self.members;
         (possible > 0).then(|| self.checkins as f64 / possible as f64)
@@ -143,8 +154,10 @@ pub struct ChatReport {
     pub month: Month,
     /// The dates with a sent delivery, in order: the report's columns.
     pub days: Vec<NaiveDate>,
-    /// By name, then user id.
+    /// The members known, by name, then user id.
     pub rows: Vec<Row>,
+    /// The group's members from Telegram, bots left out; `None` when Telegram did not tell.
+    pub headcount: Option<usize>,
 }
 
 /// How many members the summary names as the lowest.
@@ -154,11 +167,15 @@ impl ChatReport {
     /// The report of `month` from one chat's records (records of other months are
     /// ignored). A member is known in the month when first seen by its end, or when they
     /// checked in during it; check-ins of days without a sent delivery are not counted.
+    /// `headcount` is the group's size from Telegram less the bots (Telegram's member
+    /// count counts them), if Telegram told it: the members the bot does not know count as
+    /// never having studied.
     pub fn build(
         month: Month,
         deliveries: &[Delivery],
         checkins: &[CheckIn],
         members: &[Member],
+        headcount: Option<usize>,
     ) -> ChatReport {
         let days: Vec<NaiveDate> = deliveries
             .iter()
@@ -201,7 +218,12 @@ impl ChatReport {
                 rows[row].marks[col] = true;
             }
         }
-        ChatReport { month, days, rows }
+        ChatReport {
+            month,
+            days,
+            rows,
+            headcount,
+        }
     }
 
     pub fn summary(&self) -> Summary {
@@ -218,9 +240,13 @@ impl ChatReport {
                 .map(|r| (r.name.clone(), r.total()))
                 .collect()
         };
+        let known = self.rows.len();
         Summary {
             days: self.days.len(),
-            members: self.rows.len(),
+            // Members who left since still have their rows: never fewer than those.
+            members: self.headcount.map_or(known, |n| n.max(known)),
+            known,
+            counted: self.headcount.is_some(),
             studied,
             checkins,
             lowest,

@@ -13,7 +13,8 @@ const DONE: &str = "✓";
 const GROUP: &str = "群组";
 const CHAT_ID: &str = "群组ID";
 const DAYS: &str = "投递天数";
-const MEMBERS: &str = "已知成员";
+const MEMBERS: &str = "成员";
+const KNOWN: &str = "已知成员";
 const STUDIED: &str = "已学习成员";
 const CHECKINS: &str = "学习人次";
 const AVERAGE: &str = "平均学习率";
@@ -22,7 +23,8 @@ const OVERVIEW_SHEET: &str = "各群汇总";
 
 impl ChatReport {
     /// The table: a header (name, user id, one column per delivery day, total, rate), one
-    /// row per member (`✓` on the days they studied), and a row of totals per day.
+    /// row per member known (`✓` on the days they studied), one for the members not known
+    /// (`另有 N 人尚未互动`, none studied), and a row of totals per day.
     pub fn sheet(&self) -> Sheet {
         let mut headers = vec![NAME.to_string(), USER_ID.to_string()];
         headers.extend(self.days.iter().map(|d| d.format("%Y-%m-%d").to_string()));
@@ -42,9 +44,16 @@ impl ChatReport {
             line.push(rate(row.total()));
             rows.push(line);
         }
+        let summary = self.summary();
+        if summary.unknown() > 0 {
+            let mut line = vec![Cell::Text(unknown_row(summary.unknown())), Cell::Empty];
+            line.extend((0..days).map(|_| Cell::Empty));
+            line.push(count(0));
+            line.push(rate(0));
+            rows.push(line);
+        }
         let mut totals = vec![Cell::from(TOTAL), Cell::Empty];
         totals.extend((0..days).map(|i| count(self.rows.iter().filter(|r| r.marks[i]).count())));
-        let summary = self.summary();
         totals.push(count(summary.checkins));
         totals.push(Cell::Rate(summary.rate()));
         rows.push(totals);
@@ -70,9 +79,11 @@ impl ChatReport {
 
 /// `/report all` as a table: one row per group.
 pub fn overview_sheet(rows: &[GroupRow]) -> Sheet {
-    let headers = [GROUP, CHAT_ID, DAYS, MEMBERS, STUDIED, CHECKINS, AVERAGE]
-        .map(str::to_string)
-        .to_vec();
+    let headers = [
+        GROUP, CHAT_ID, DAYS, MEMBERS, KNOWN, STUDIED, CHECKINS, AVERAGE,
+    ]
+    .map(str::to_string)
+    .to_vec();
     let rows = rows
         .iter()
         .map(|r| {
@@ -82,6 +93,7 @@ pub fn overview_sheet(rows: &[GroupRow]) -> Sheet {
                 Cell::Int(r.chat_id),
                 count(s.days),
                 count(s.members),
+                count(s.known),
                 count(s.studied),
                 count(s.checkins),
                 Cell::Rate(s.rate()),
@@ -104,6 +116,11 @@ pub fn overview_csv(rows: &[GroupRow]) -> Vec<u8> {
 /// [`overview_csv`].
 pub fn overview_xlsx(rows: &[GroupRow]) -> Result<Vec<u8>, WorkbookError> {
     workbook(&[overview_sheet(rows)])
+}
+
+/// The name cell of the row of members the bot does not know.
+fn unknown_row(n: usize) -> String {
+    format!("另有 {n} 人尚未互动")
 }
 
 fn count(n: usize) -> Cell {

@@ -81,8 +81,14 @@ fn months_parse_and_span_their_days() {
 }
 
 /// October 2026: the National Day holidays have no delivery; a failed delivery is no
-/// column; a member seen only in November is not in October's report.
+/// column; a member seen only in November is not in October's report. Telegram did not
+/// tell the group's size.
 fn october() -> ChatReport {
+    october_of(None)
+}
+
+/// October 2026, the group's size from Telegram being `headcount` (bots left out).
+fn october_of(headcount: Option<usize>) -> ChatReport {
     let deliveries = vec![
         delivery(d(9, 30), State::Sent),
         delivery(d(10, 9), State::Sent),
@@ -113,6 +119,7 @@ fn october() -> ChatReport {
         &deliveries,
         &checkins,
         &members,
+        headcount,
     )
 }
 
@@ -137,6 +144,7 @@ fn only_delivery_days_are_columns_and_only_known_members_rows() {
     );
     let s = r.summary();
     assert_eq!((s.days, s.members, s.studied, s.checkins), (3, 5, 3, 5));
+    assert_eq!((s.known, s.counted, s.unknown()), (5, false, 0));
     assert!((s.rate().unwrap() - 5.0 / 15.0).abs() < 1e-9);
     assert_eq!(
         s.lowest,
@@ -170,12 +178,57 @@ fn the_csv_opens_in_excel_cell_by_cell() {
 }
 
 #[test]
+fn the_groups_size_from_telegram_is_the_denominator() {
+    // Eight members, five of them known: three the bot never saw count as not studying.
+    let r = october_of(Some(8));
+    let s = r.summary();
+    assert_eq!(
+        (s.members, s.known, s.counted, s.unknown()),
+        (8, 5, true, 3)
+    );
+    assert!((s.rate().unwrap() - 5.0 / 24.0).abs() < 1e-9);
+    let text = String::from_utf8(r.csv()[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[5..],
+        [
+            "王五,9,,,,0,0.0%",
+            "另有 3 人尚未互动,,,,,0,0.0%",
+            "合计,,2,1,2,5,20.8%",
+            ""
+        ]
+    );
+    let values = sheet(r.xlsx().unwrap(), "学习记实");
+    assert_eq!(values[6][0], string("另有 3 人尚未互动"));
+    assert_eq!(values[7][6], float(5.0 / 24.0));
+
+    // Fewer than the members known (some left since): the members known count.
+    let s = october_of(Some(3)).summary();
+    assert_eq!((s.members, s.known, s.unknown()), (5, 5, 0));
+
+    // One delivery; of four members one tapped, one (the admin) only sent a command.
+    let one_day = [delivery(d(11, 2), State::Sent)];
+    let known = [member(7, "书记", at(10, 1)), member(8, "党员甲", at(11, 2))];
+    let r = ChatReport::build(
+        Month::new(2026, 11).unwrap(),
+        &one_day,
+        &[checkin(8, d(11, 2))],
+        &known,
+        Some(4),
+    );
+    let s = r.summary();
+    assert_eq!((s.members, s.known, s.studied, s.checkins), (4, 2, 1, 1));
+    assert_eq!(percent(s.rate().unwrap()), "25.0%");
+}
+
+#[test]
 fn a_month_without_deliveries() {
     let r = ChatReport::build(
         Month::new(2026, 8).unwrap(),
         &[],
         &[],
         &[member(7, "张三", at(7, 1))],
+        None,
     );
     let s = r.summary();
     assert_eq!((s.days, s.members, s.checkins), (0, 1, 0));
@@ -204,7 +257,7 @@ fn the_overview_has_one_line_per_group() {
     let text = String::from_utf8(overview_csv(&rows)[3..].to_vec()).unwrap();
     assert_eq!(
         text,
-        "群组,群组ID,投递天数,已知成员,已学习成员,学习人次,平均学习率\r\n\"第一支部, 机关\",-5,3,5,3,5,33.3%\r\n"
+        "群组,群组ID,投递天数,成员,已知成员,已学习成员,学习人次,平均学习率\r\n\"第一支部, 机关\",-5,3,5,5,3,5,33.3%\r\n"
     );
     assert_eq!(
         sheet(overview_xlsx(&rows).unwrap(), "各群汇总"),
@@ -213,6 +266,7 @@ fn the_overview_has_one_line_per_group() {
                 "群组",
                 "群组ID",
                 "投递天数",
+                "成员",
                 "已知成员",
                 "已学习成员",
                 "学习人次",
@@ -224,6 +278,7 @@ fn the_overview_has_one_line_per_group() {
                 string("第一支部, 机关"),
                 float(-5.0),
                 float(3.0),
+                float(5.0),
                 float(5.0),
                 float(3.0),
                 float(5.0),

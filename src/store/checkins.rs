@@ -2,7 +2,8 @@
 //!
 //! Trees: `checkins`, key chat ‖ date ‖ user, one record per member and day; `members`, key
 //! chat ‖ user. Both are keyed by chat first, so a chat's month is one range scan and a
-//! group's records move with it to its supergroup.
+//! group's records move with it to its supergroup. A group's size as Telegram last told
+//! it is kept in `meta` (`headcount` ‖ chat), for reports made without asking Telegram.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
@@ -12,6 +13,15 @@ use crate::checkin::{CheckIn, Member, Tap};
 use crate::delivery::Slot;
 use crate::message::Address;
 use crate::report::{ChatReport, Month};
+
+/// The prefix of a group's headcount in `meta`.
+const HEADCOUNT: &[u8] = b"headcount:";
+
+fn headcount_key(chat_id: i64) -> Vec<u8> {
+    let mut k = HEADCOUNT.to_vec();
+    k.extend_from_slice(&chat_key(chat_id));
+    k
+}
 
 /// How stale a member's "last seen" may get before a message rewrites it.
 const SEEN_PRECISION: chrono::Duration = chrono::Duration::hours(1);
@@ -107,8 +117,15 @@ impl Store {
         })
     }
 
-    /// One chat's 记实 report of `month`: its morning messages sent, check-ins and members.
-    pub fn chat_report(&self, chat_id: i64, month: Month) -> Result<ChatReport> {
+    /// One chat's 记实 report of `month`: its morning messages sent, check-ins and members;
+    /// `headcount` is the group's size from Telegram less the bots, if known (see
+    /// [`ChatReport::build`]).
+    pub fn chat_report(
+        &self,
+        chat_id: i64,
+        month: Month,
+        headcount: Option<usize>,
+    ) -> Result<ChatReport> {
         let mut deliveries = Vec::new();
         for date in month.days() {
             let slot = Slot::edition(date, Address::telegram(chat_id));
@@ -116,7 +133,40 @@ impl Store {
         }
         let checkins = self.checkins_of(chat_id, month.first(), month.last())?;
         let members = self.members_of(chat_id)?;
-        Ok(ChatReport::build(month, &deliveries, &checkins, &members))
+        Ok(ChatReport::build(
+            month,
+            &deliveries,
+            &checkins,
+            &members,
+            headcount,
+        ))
+    }
+
+    /// Remembers groups' sizes as Telegram told them (chat, members less the bots), for
+    /// the reports made without asking Telegram (the monthly 通报). Flushed if any changed.
+    pub fn set_headcounts(&self, counts: &[(i64, usize)]) -> Result<()> {
+        let mut changed = false;
+        for &(chat_id, members) in counts {
+            let value = (members as u64).to_be_bytes();
+            let old = self.meta.insert(headcount_key(chat_id), &value)?;
+            changed |= old.as_deref() != Some(&value[..]);
+        }
+        if changed {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// The group's size as Telegram last told it, if it ever did.
+    pub fn headcount(&self, chat_id: i64) -> Result<Option<usize>> {
+        let Some(v) = self.meta.get(headcount_key(chat_id))? else {
+            return Ok(None);
+        };
+        let bytes: [u8; 8] = v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+            tree: "meta",
+            reason: "a headcount is not 8 bytes".into(),
+        })?;
+        Ok(usize::try_from(u64::from_be_bytes(bytes)).ok())
     }
 
     /// Check-ins of one chat and day.
@@ -291,12 +341,18 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a chat's check-ins, members and delivery log to a new chat id (a group
+    /// Moves a chat's check-ins, members, headcount and delivery log to a new chat id (a group
     /// upgraded to a supergroup). Idempotent: an interrupted move is finished by the next.
     /// Not flushed.
     pub(super) fn move_chat_records(&self, from: i64, to: i64) -> Result<()> {
         if from == to {
             return Ok(());
+        }
+        if let Some(n) = self.meta.remove(headcount_key(from))? {
+            let to = headcount_key(to);
+            if self.meta.get(&to)?.is_none() {
+                self.meta.insert(to, n)?;
+            }
         }
         let checkins: Vec<(sled::IVec, sled::IVec)> = self
             .checkins
@@ -466,6 +522,24 @@ mod tests {
     }
 
     #[test]
+    fn a_groups_size_is_kept_per_chat_and_its_members_stay_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.headcount(-5).unwrap(), None);
+        store.see_member(-5, 7, "甲", t(1, 1)).unwrap();
+        store.set_headcounts(&[(-5, 30), (-6, 4)]).unwrap();
+        store.set_headcounts(&[(-5, 31)]).unwrap();
+        assert_eq!(store.headcount(-5).unwrap(), Some(31));
+        assert_eq!(store.headcount(-6).unwrap(), Some(4));
+        assert_eq!(store.members_of(-5).unwrap().len(), 1);
+        let report = store.chat_report(-5, Month::new(2026, 12).unwrap(), Some(31));
+        assert_eq!(report.unwrap().summary().members, 31);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.headcount(-5).unwrap(), Some(31), "durable");
+    }
+
+    #[test]
     fn records_move_with_a_migrated_group() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
@@ -489,8 +563,11 @@ mod tests {
         store.check_in(-5, d(1), 8, "乙", t(1, 1)).unwrap();
         // The supergroup already saw member 8 (a message before the move).
         store.see_member(-1_005, 8, "乙", t(1, 3)).unwrap();
+        store.set_headcounts(&[(-5, 12)]).unwrap();
         store.move_chat_records(-5, -1_005).unwrap();
         store.move_chat_records(-5, -1_005).unwrap();
+        assert_eq!(store.headcount(-5).unwrap(), None);
+        assert_eq!(store.headcount(-1_005).unwrap(), Some(12));
         assert!(store.checkins_of(-5, d(1), d(1)).unwrap().is_empty());
         assert!(store.members_of(-5).unwrap().is_empty());
         assert_eq!(store.checkin_count(-1_005, d(1)).unwrap(), 2);

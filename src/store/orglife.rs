@@ -13,6 +13,7 @@ use super::{Result, Store, StoreError, chat_key, decode, encode};
 use crate::orglife::summary::{GroupSummary, MonthSummary};
 use crate::orglife::{Item, Mark, Period};
 use crate::report::Month;
+use crate::subscription::Subscription;
 use crate::tasks::MonthTasks;
 
 const PRIVATE: u8 = b'p';
@@ -155,25 +156,39 @@ impl Store {
         Ok(())
     }
 
-    /// The 记实通报 of `month`: every group that took the reminders in it (or only
-    /// `group`), with its marks and its month's check-in and 督办 figures (days in `tz`).
+    /// The groups of the 记实通报 of `month`: every active group that took the reminders
+    /// in it or has 督办 (or only `group`, if it does).
+    pub fn summary_groups(&self, month: Month, group: Option<i64>) -> Result<Vec<Subscription>> {
+        let mut groups = Vec::new();
+        for sub in self.each_subscription() {
+            let sub = sub?;
+            // Groups that take the reminders (since before the month's end) or have tasks.
+            let orglife = sub.orglife.is_some_and(|since| since <= month.last());
+            if group.is_none_or(|g| g == sub.chat_id) && sub.active && (orglife || sub.tasks) {
+                groups.push(sub);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// The 记实通报 of `month`: the [`Store::summary_groups`], with their marks and their
+    /// month's check-in and 督办 figures (days in `tz`); `headcount` gives a group's size
+    /// from Telegram less the bots, if known.
     pub fn month_summary(
         &self,
         items: &[Item],
         month: Month,
         group: Option<i64>,
         tz: Tz,
+        headcount: &dyn Fn(i64) -> Result<Option<usize>>,
     ) -> Result<MonthSummary> {
         let mut groups = Vec::new();
-        for sub in self.each_subscription() {
-            let sub = sub?;
-            // Groups that take the reminders (since before the month's end) or have tasks.
+        for sub in self.summary_groups(month, group)? {
             let orglife = sub.orglife.is_some_and(|since| since <= month.last());
-            if group.is_some_and(|g| g != sub.chat_id) || !sub.active || !(orglife || sub.tasks) {
-                continue;
-            }
             let marks = self.marks_of(sub.chat_id)?;
-            let checkin = self.chat_report(sub.chat_id, month)?.summary();
+            let checkin = self
+                .chat_report(sub.chat_id, month, headcount(sub.chat_id)?)?
+                .summary();
             let title = sub.name();
             let items = if orglife { items } else { &[] };
             let mut summary =

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod proxy;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -135,6 +137,10 @@ pub struct Setup {
     pub schedule: Option<String>,
     /// The Bot API URL instead of the fake's.
     pub api_url: Option<String>,
+    /// More lines of the config's `[telegram]` table (e.g. `proxy = "…"`).
+    pub telegram: Option<String>,
+    /// More environment variables of the bot (e.g. `TELOXIDE_PROXY`).
+    pub env: Vec<(&'static str, String)>,
     /// `RUST_LOG` of the bot (default `info`).
     pub log: Option<&'static str>,
     /// Where the clock starts; `None`: [`START`].
@@ -156,6 +162,7 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
     api_url: String,
+    env: Vec<(&'static str, String)>,
     log: &'static str,
     clock: TestClock,
     admins_env: Option<&'static str>,
@@ -189,7 +196,8 @@ impl Harness {
         .await;
         let dir = tempfile::tempdir().expect("a temporary folder");
         let mut config = format!(
-            "[telegram]\nadmins = [{BOT_ADMIN}]\n\n[storage]\npath = \"db\"\n\n{}\n",
+            "[telegram]\nadmins = [{BOT_ADMIN}]\n{}\n\n[storage]\npath = \"db\"\n\n{}\n",
+            setup.telegram.unwrap_or_default(),
             setup
                 .schedule
                 .unwrap_or_else(|| "[schedule]\ndays = \"everyday\"".into())
@@ -227,6 +235,7 @@ impl Harness {
             dir,
             config: path,
             api_url,
+            env: setup.env,
             log: setup.log.unwrap_or("info"),
             clock,
             admins_env: setup.admins_env,
@@ -290,6 +299,15 @@ impl Harness {
             .env("MINGJING_NOW", self.clock.env())
             .env_remove("MINGJING_CONFIG")
             .env("RUST_LOG", self.log)
+            // The machine's proxies are not the test's: only what the test sets.
+            .env_remove("TELOXIDE_PROXY")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .envs(self.env.iter().cloned())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr)

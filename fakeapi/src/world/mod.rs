@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+use self::sending::Pass;
 use crate::limits::Limiter;
 use crate::spec::{BotSpec, ChatSpec, ChatType, Status, UserSpec};
 use crate::{Fault, Request, Sent};
 
 /// The Bot API methods the fake serves. Telegram matches names case-insensitively.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Method {
     GetMe,
     GetUpdates,
@@ -31,6 +32,7 @@ pub(crate) enum Method {
     GetChat,
     GetChatMember,
     GetChatAdministrators,
+    GetChatMemberCount,
     LeaveChat,
     DeleteMessage,
     GetFile,
@@ -53,6 +55,7 @@ const METHODS: &[(&str, Method)] = &[
     ("sendChatAction", Method::SendChatAction),
     ("getChat", Method::GetChat),
     ("getChatAdministrators", Method::GetChatAdministrators),
+    ("getChatMemberCount", Method::GetChatMemberCount),
     ("leaveChat", Method::LeaveChat),
     ("deleteMessage", Method::DeleteMessage),
     ("getFile", Method::GetFile),
@@ -214,6 +217,8 @@ pub(crate) struct State {
     members: HashMap<i64, BTreeMap<i64, Status>>,
     migrated: HashMap<i64, i64>,
     pub chat_faults: HashMap<i64, Fault>,
+    /// Faults for every call of a method ([`crate::FakeApi::set_method_fault`]).
+    pub method_faults: HashMap<Method, Fault>,
     pub next_faults: VecDeque<Fault>,
     pub limiter: Limiter,
     pub sent: Vec<SentRecord>,
@@ -221,6 +226,10 @@ pub(crate) struct State {
     pub count_429: usize,
     /// `getUpdates` calls received, counted even when requests are not recorded.
     pub polls: usize,
+    /// Updates not queued because privacy mode hides them from the bot.
+    pub withheld: usize,
+    /// `getChatMemberCount` answers set by the test, by chat.
+    pub member_counts: HashMap<i64, u32>,
     next_message_id: HashMap<i64, i32>,
     messages: HashMap<(i64, i32), Stored>,
     commands: Value,
@@ -244,12 +253,15 @@ impl State {
             members: HashMap::new(),
             migrated: HashMap::new(),
             chat_faults: HashMap::new(),
+            method_faults: HashMap::new(),
             next_faults: VecDeque::new(),
             limiter: Limiter::default(),
             sent: Vec::new(),
             requests: Vec::new(),
             count_429: 0,
             polls: 0,
+            withheld: 0,
+            member_counts: HashMap::new(),
             next_message_id: HashMap::new(),
             messages: HashMap::new(),
             commands: json!([]),
@@ -278,6 +290,14 @@ impl State {
         now: Instant,
     ) -> Outcome {
         self.record_request(method.name(), &params, now);
+        let mut pass = Pass::default();
+        if let Some(fault) = self.method_faults.get(&method).cloned()
+            && let Err(reply) = self.apply_fault(&fault, &mut pass)
+        {
+            let mut outcome = Outcome::from(reply);
+            outcome.delay += self.delay;
+            return outcome;
+        }
         let mut outcome = match method {
             Method::GetMe => Reply::Ok(self.bot.me_json()).into(),
             Method::GetWebhookInfo => Reply::Ok(json!({
@@ -312,6 +332,9 @@ impl State {
             }
             Method::GetChatMember => self.get_chat_member(&params),
             Method::GetChatAdministrators => self.get_chat_administrators(&params),
+            Method::GetChatMemberCount => {
+                self.simple_chat_call(&params, false, |st, id| st.member_count(id).into())
+            }
             Method::LeaveChat => self.simple_chat_call(&params, false, |st, id| {
                 let bot = st.bot.id;
                 st.members.entry(id).or_default().insert(bot, Status::Left);
@@ -336,7 +359,10 @@ impl State {
             }
             Method::GetUpdates => Reply::bad("Bad Request: getUpdates is served elsewhere").into(),
         };
-        outcome.delay += self.delay;
+        outcome.delay += self.delay + pass.delay;
+        if pass.drop {
+            outcome.reply = Reply::Drop;
+        }
         outcome
     }
 
@@ -460,6 +486,18 @@ impl State {
         }
     }
 
+    /// `getChatMemberCount`: the count the test set, or the members the fake knows to be in
+    /// the chat (the bot included, as Telegram counts it).
+    fn member_count(&self, chat_id: i64) -> u32 {
+        if let Some(&n) = self.member_counts.get(&chat_id) {
+            return n;
+        }
+        let members = self.members.get(&chat_id);
+        let present = members.map_or(0, |m| m.values().filter(|s| s.is_present()).count());
+        let bot_unlisted = members.is_none_or(|m| !m.contains_key(&self.bot.id));
+        u32::try_from(present + usize::from(bot_unlisted)).unwrap_or(u32::MAX)
+    }
+
     fn chat_full_info(&self, chat_id: i64) -> Value {
         let mut chat = self.chat_spec(chat_id).to_json();
         if let Value::Object(o) = &mut chat {
@@ -579,8 +617,9 @@ impl State {
     // ---- updates ------------------------------------------------------------------------
 
     /// Queues an update, giving it an `update_id` if it has none, and lets the fake world
-    /// learn from it (chats, users, messages, the bot's membership, migrations).
-    pub fn push_update(&mut self, update: Value) {
+    /// learn from it (chats, users, messages, members, the bot's membership, migrations).
+    /// Returns whether it was queued: an update privacy mode hides from the bot is not.
+    pub fn push_update(&mut self, update: Value) -> bool {
         let Value::Object(mut map) = update else {
             panic!("an update is a JSON object, got {update}");
         };
@@ -594,7 +633,53 @@ impl State {
         };
         self.next_update_id = self.next_update_id.max(id.wrapping_add(1));
         self.learn(&map);
+        if self.hidden_by_privacy(&map) {
+            self.withheld += 1;
+            return false;
+        }
         self.updates.push_back((id, Value::Object(map)));
+        true
+    }
+
+    /// Whether privacy mode keeps this update from the bot: an ordinary message in a group
+    /// where the bot is not an admin, while `can_read_all_group_messages` is off. Commands,
+    /// mentions of the bot, replies to its messages and service messages pass, as on
+    /// Telegram; so does everything that is not a message (button taps, membership).
+    fn hidden_by_privacy(&self, update: &Map<String, Value>) -> bool {
+        if self.bot.can_read_all_group_messages {
+            return false;
+        }
+        let Some(m) = update
+            .get("message")
+            .or_else(|| update.get("edited_message"))
+        else {
+            return false;
+        };
+        let Some(chat_id) = m.pointer("/chat/id").and_then(Value::as_i64) else {
+            return false;
+        };
+        let group = matches!(
+            self.chat_spec(chat_id).kind,
+            ChatType::Group | ChatType::Supergroup
+        );
+        if !group || self.status(chat_id, self.bot.id).is_admin() {
+            return false;
+        }
+        if SERVICE_FIELDS.iter().any(|k| m.get(*k).is_some()) {
+            return false;
+        }
+        let text = m
+            .get("text")
+            .or_else(|| m.get("caption"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let command = text.starts_with('/');
+        let mention = text.contains(&format!("@{}", self.bot.username));
+        let to_bot = m
+            .pointer("/reply_to_message/from/id")
+            .and_then(Value::as_i64)
+            == Some(self.bot.id);
+        !(command || mention || to_bot)
     }
 
     fn learn(&mut self, update: &Map<String, Value>) {
@@ -637,8 +722,30 @@ impl State {
             return;
         };
         let chat_id = chat.id;
+        let group = matches!(chat.kind, ChatType::Group | ChatType::Supergroup);
         self.chats.insert(chat_id, chat);
         self.learn_user(m.get("from"));
+        let user_id = |u: &Value| {
+            let human = u.get("is_bot").and_then(Value::as_bool) != Some(true);
+            u.get("id").and_then(Value::as_i64).filter(|_| human)
+        };
+        // Whoever posts in a group, or joins it, is a member of it (for the member count).
+        if group {
+            let joined = match m.get("new_chat_members") {
+                Some(Value::Array(users)) => users.iter().collect(),
+                _ => Vec::new(),
+            };
+            for id in m.get("from").into_iter().chain(joined).filter_map(user_id) {
+                self.members
+                    .entry(chat_id)
+                    .or_default()
+                    .entry(id)
+                    .or_insert(Status::Member);
+            }
+            if let Some(id) = m.get("left_chat_member").and_then(user_id) {
+                self.set_status(chat_id, id, Status::Left);
+            }
+        }
         if let Some(id) = m.get("message_id").and_then(Value::as_i64) {
             self.messages
                 .entry((chat_id, id as i32))
@@ -701,11 +808,27 @@ impl State {
         self.count_429 = 0;
         self.polls = 0;
         self.chat_faults.clear();
+        self.method_faults.clear();
         self.next_faults.clear();
         self.delay = Duration::ZERO;
         self.limiter = Limiter::default();
     }
 }
+
+/// Fields of the service messages (joins, leaves, title changes, upgrades …), which a bot
+/// receives in privacy mode too.
+const SERVICE_FIELDS: &[&str] = &[
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "new_chat_photo",
+    "delete_chat_photo",
+    "group_chat_created",
+    "supergroup_chat_created",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
+    "pinned_message",
+];
 
 fn chat_not_found() -> Reply {
     Reply::bad("Bad Request: chat not found")

@@ -11,9 +11,9 @@ use crate::{Fault, html};
 
 /// Things a send-like call must do besides answering, decided by faults.
 #[derive(Default)]
-struct Pass {
-    delay: Duration,
-    drop: bool,
+pub(super) struct Pass {
+    pub delay: Duration,
+    pub drop: bool,
 }
 
 impl Pass {
@@ -304,7 +304,9 @@ impl State {
         Ok(pass)
     }
 
-    fn apply_fault(&mut self, fault: &Fault, pass: &mut Pass) -> Result<(), Reply> {
+    /// What `fault` does to a call: an error answer, or a delay or a dropped answer after it
+    /// is carried out (noted in `pass`).
+    pub(super) fn apply_fault(&mut self, fault: &Fault, pass: &mut Pass) -> Result<(), Reply> {
         match fault {
             Fault::RetryAfter(secs) => {
                 self.count_429 += 1;

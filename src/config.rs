@@ -1,6 +1,7 @@
 //! Configuration: `config.toml`, its defaults, and the environment overrides.
 
 mod orglife;
+mod proxy;
 mod read;
 mod robots;
 mod study;
@@ -16,10 +17,12 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::calendar::{DayRule, parse_time};
-use crate::content::{Category, line_of};
+use crate::content::Category;
 
 use self::orglife::RawOrgLife;
 pub use self::orglife::{MONTH_END_DAYS, OrgLife};
+pub use self::proxy::Proxy;
+use self::read::Problems;
 use self::tasks::RawTasks;
 pub use self::tasks::Tasks;
 
@@ -81,55 +84,6 @@ impl From<ConfigError> for ConfigErrors {
     }
 }
 
-/// The problems found so far in one config text, each with its place.
-struct Problems<'a> {
-    file: &'a str,
-    src: &'a str,
-    found: Vec<ConfigError>,
-    /// Keys left out because they could not be read (`orglife.item[2].name`).
-    unread: Vec<String>,
-}
-
-impl<'a> Problems<'a> {
-    fn new(file: &'a str, src: &'a str) -> Self {
-        Problems {
-            file,
-            src,
-            found: Vec::new(),
-            unread: Vec::new(),
-        }
-    }
-
-    /// Whether `key` was written but left out, its problem noted already.
-    fn unread(&self, key: &str) -> bool {
-        self.unread.iter().any(|k| k == key)
-    }
-
-    /// Notes `reason` against `key`, written at `span` of the text.
-    fn add(&mut self, span: Option<Span>, key: &str, reason: impl Into<String>) {
-        self.found.push(ConfigError {
-            file: self.file.to_string(),
-            line: span.map_or(0, |s| line_of(self.src, s.start)),
-            key: key.to_string(),
-            reason: reason.into(),
-        });
-    }
-
-    /// `value` when it is there; else `reason` is noted against `key` at `span`.
-    fn require<T>(
-        &mut self,
-        value: Option<T>,
-        span: Span,
-        key: &str,
-        reason: impl FnOnce() -> String,
-    ) -> Option<T> {
-        if value.is_none() {
-            self.add(Some(span), key, reason());
-        }
-        value
-    }
-}
-
 /// The bot token; never printed.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Token(String);
@@ -159,56 +113,6 @@ pub struct Robots(pub Vec<crate::robot::Robot>);
 impl fmt::Debug for Robots {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Robots({} configured)", self.0.len())
-    }
-}
-
-/// The proxy Telegram is reached through (`telegram.proxy`, `TELOXIDE_PROXY`): an http,
-/// https or socks5 URL. It may hold credentials, so it is shown without them.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Proxy(url::Url);
-
-/// The schemes of [`Proxy`]: `socks5h` resolves Telegram's host at the proxy.
-const PROXY_SCHEMES: [&str; 4] = ["http", "https", "socks5", "socks5h"];
-
-impl Proxy {
-    /// Parses a proxy URL; the reason of a refusal never repeats the URL (it may hold a
-    /// password).
-    pub fn parse(text: &str) -> Result<Proxy, String> {
-        let url = url::Url::parse(text.trim()).map_err(|e| {
-            format!("not a proxy URL ({e}); expected e.g. socks5://127.0.0.1:1080 or http://proxy.example:3128")
-        })?;
-        if !PROXY_SCHEMES.contains(&url.scheme()) {
-            return Err(format!(
-                "unsupported proxy scheme {:?} (expected http, https, socks5 or socks5h)",
-                url.scheme()
-            ));
-        }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err("the proxy URL has no host".into());
-        }
-        Ok(Proxy(url))
-    }
-
-    /// The URL, credentials included, for the HTTP client only.
-    pub fn expose(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-/// `scheme://host:port`, without credentials or path.
-impl fmt::Display for Proxy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let host = self.0.host_str().unwrap_or_default();
-        match self.0.port_or_known_default() {
-            Some(port) => write!(f, "{}://{host}:{port}", self.0.scheme()),
-            None => write!(f, "{}://{host}", self.0.scheme()),
-        }
-    }
-}
-
-impl fmt::Debug for Proxy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Proxy({self})")
     }
 }
 
@@ -514,23 +418,12 @@ impl Config {
             }
         };
 
-        let proxy = match (&env.proxy, &raw.telegram.proxy) {
-            (Some(text), _) => match Proxy::parse(text) {
-                Ok(proxy) => Some(proxy),
-                Err(reason) => {
-                    from_env.push(env_error("TELOXIDE_PROXY", reason));
-                    None
-                }
-            },
-            (None, Some(v)) if !v.get_ref().trim().is_empty() => match Proxy::parse(v.get_ref()) {
-                Ok(proxy) => Some(proxy),
-                Err(reason) => {
-                    p.add(Some(v.span()), "telegram.proxy", reason);
-                    None
-                }
-            },
-            (None, _) => None,
-        };
+        let proxy = proxy::parse(
+            env.proxy.as_deref(),
+            raw.telegram.proxy.as_ref(),
+            p,
+            &mut from_env,
+        );
 
         let mut warnings = Vec::new();
         let rate = &raw.delivery.max_per_second;

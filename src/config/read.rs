@@ -9,7 +9,8 @@
 use serde::de::DeserializeOwned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::{Problems, Span};
+use super::{ConfigError, Span};
+use crate::content::line_of;
 
 /// At most this many unreadable keys are reported from one file; a file with more is not
 /// a config file anyone meant to write.
@@ -204,4 +205,53 @@ fn plain(reason: &str, removed: &Removed) -> String {
         reason = format!("{}expected a table", &reason[..i]);
     }
     reason
+}
+
+/// The problems found so far in one config text, each with its place.
+pub(super) struct Problems<'a> {
+    file: &'a str,
+    src: &'a str,
+    pub(super) found: Vec<ConfigError>,
+    /// Keys left out because they could not be read (`orglife.item[2].name`).
+    pub(super) unread: Vec<String>,
+}
+
+impl<'a> Problems<'a> {
+    pub(super) fn new(file: &'a str, src: &'a str) -> Self {
+        Problems {
+            file,
+            src,
+            found: Vec::new(),
+            unread: Vec::new(),
+        }
+    }
+
+    /// Whether `key` was written but left out, its problem noted already.
+    pub(super) fn unread(&self, key: &str) -> bool {
+        self.unread.iter().any(|k| k == key)
+    }
+
+    /// Notes `reason` against `key`, written at `span` of the text.
+    pub(super) fn add(&mut self, span: Option<Span>, key: &str, reason: impl Into<String>) {
+        self.found.push(ConfigError {
+            file: self.file.to_string(),
+            line: span.map_or(0, |s| line_of(self.src, s.start)),
+            key: key.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// `value` when it is there; else `reason` is noted against `key` at `span`.
+    pub(super) fn require<T>(
+        &mut self,
+        value: Option<T>,
+        span: Span,
+        key: &str,
+        reason: impl FnOnce() -> String,
+    ) -> Option<T> {
+        if value.is_none() {
+            self.add(Some(span), key, reason());
+        }
+        value
+    }
 }

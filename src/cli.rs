@@ -1,4 +1,4 @@
-//! The commands of the `mingjing` binary: run, check, preview, export, import.
+//! The commands of the `mingjing` binary: run, check, preview, export, import, health.
 
 use std::future::Future;
 use std::io::Write;
@@ -54,6 +54,9 @@ pub enum Command {
     Export,
     /// Load a file written by `export`.
     Import { file: PathBuf },
+    /// Ask the running bot's web server (`[web] listen`) whether it is healthy: exit 0 if
+    /// so, 1 if not (Docker's HEALTHCHECK).
+    Health,
 }
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
@@ -74,6 +77,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         Command::Preview { date } => preview(&config, &clock, date),
         Command::Export => export(&config, &clock),
         Command::Import { file } => import(&config, &clock, &file),
+        Command::Health => Ok(health(&config)),
     }
 }
 
@@ -106,6 +110,14 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
     drop(entered);
     let served = runtime.block_on(async {
         let signal = shutdown_signal().context("cannot listen for SIGTERM")?;
+        let web = match app.config.web.listen {
+            Some(addr) => {
+                let listener = crate::web::bind(addr).await?;
+                let (app, shutdown) = (app.clone(), shutdown.clone());
+                Some(tokio::spawn(crate::web::serve(listener, app, shutdown)))
+            }
+            None => None,
+        };
         tokio::spawn({
             let (shutdown, store) = (shutdown.clone(), store.clone());
             async move {
@@ -126,6 +138,9 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
         // leave the rest pending for the next start.
         engine.stop(SEND_GRACE).await;
         let _ = delivering.await;
+        if let Some(web) = web {
+            let _ = web.await;
+        }
         served
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -276,6 +291,28 @@ fn preview(config: &Config, clock: &Clock, date: Option<NaiveDate>) -> anyhow::R
     }
     println!("{}", edition::plain(&edition.html));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `mingjing health`: 0 when the running bot's `/healthz` says healthy, else 1.
+fn health(config: &Config) -> ExitCode {
+    let Some(listen) = config.web.listen else {
+        println!("unhealthy: the web server is off (set [web] listen to check health)");
+        return ExitCode::FAILURE;
+    };
+    match crate::web::health::ask(listen) {
+        Ok((200, body)) => {
+            println!("{}", body.trim());
+            ExitCode::SUCCESS
+        }
+        Ok((status, body)) => {
+            println!("unhealthy ({status}): {}", body.trim());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            println!("unhealthy: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn calendar_reason(calendar: &Calendar, date: NaiveDate) -> String {

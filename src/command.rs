@@ -55,11 +55,12 @@ pub enum CommandName {
     Export,
     Notice,
     Override,
+    Web,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 26] = [
+    pub const ALL: [CommandName; 27] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -86,6 +87,7 @@ impl CommandName {
         CommandName::Stats,
         CommandName::Notice,
         CommandName::Override,
+        CommandName::Web,
     ];
 
     /// The name as typed after the slash.
@@ -117,6 +119,7 @@ impl CommandName {
             CommandName::Export => "export",
             CommandName::Notice => "notice",
             CommandName::Override => "override",
+            CommandName::Web => "web",
         }
     }
 
@@ -154,7 +157,8 @@ impl CommandName {
             | CommandName::Stats
             | CommandName::Export
             | CommandName::Notice
-            | CommandName::Override => Audience::BotAdmin,
+            | CommandName::Override
+            | CommandName::Web => Audience::BotAdmin,
         }
     }
 }
@@ -263,6 +267,8 @@ pub enum Command {
     },
     /// `/override [日期 停发|附加 文本|替换 文本|取消]`.
     Override(OverrideCommand),
+    /// `/web`: a one-time login link to the web console.
+    Web,
 }
 
 /// What is wrong with a command's arguments.
@@ -337,6 +343,7 @@ impl Command {
             Command::Export => CommandName::Export,
             Command::Notice { .. } => CommandName::Notice,
             Command::Override(_) => CommandName::Override,
+            Command::Web => CommandName::Web,
         }
     }
 
@@ -516,6 +523,7 @@ impl Command {
             CommandName::Override => {
                 Command::Override(OverrideCommand::parse(args).map_err(Problem::Override)?)
             }
+            CommandName::Web => Command::Web,
         })
     }
 }
@@ -912,6 +920,7 @@ mod tests {
             Command::Notice { text } => ("notice", text.iter().cloned().collect()),
             // Not generated: its parsing is tested in `overrides`.
             Command::Override(_) => ("override", vec![]),
+            Command::Web => ("web", vec![]),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {
@@ -952,6 +961,7 @@ mod tests {
             Just(Command::Status),
             Just(Command::PushNow),
             Just(Command::Stats),
+            Just(Command::Web),
             proptest::option::of(any_time()).prop_map(|time| Command::Subscribe { time }),
             any_time().prop_map(|time| Command::SetTime { time }),
             proptest::sample::select(vec![DayRule::Workdays, DayRule::Everyday])

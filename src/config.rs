@@ -2,6 +2,7 @@
 
 mod orglife;
 mod tasks;
+mod web;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ use self::orglife::RawOrgLife;
 pub use self::orglife::{MONTH_END_DAYS, OrgLife};
 use self::tasks::RawTasks;
 pub use self::tasks::Tasks;
+use self::web::RawWeb;
+pub use self::web::Web;
 
 /// The commented example shipped as `config.toml`; its values are the defaults.
 pub const EXAMPLE: &str = include_str!("../config.toml");
@@ -102,6 +105,8 @@ pub struct Config {
     pub orglife: OrgLife,
     /// `[tasks]`: 督办 and how its milestones count days.
     pub tasks: Tasks,
+    /// `[web]`: the optional web server (health, metrics, the console).
+    pub web: Web,
     /// Accepted, but worth telling the operator.
     pub warnings: Vec<String>,
 }
@@ -117,6 +122,7 @@ struct Raw {
     content: RawContent,
     orglife: RawOrgLife,
     tasks: RawTasks,
+    web: RawWeb,
 }
 
 #[derive(Deserialize, Default)]
@@ -412,6 +418,7 @@ impl Config {
             content_dir: resolve(&raw.content.dir),
             orglife: orglife::parse(raw.orglife, &err)?,
             tasks: tasks::parse(raw.tasks, &err)?,
+            web: web::parse(raw.web, &err, &mut warnings)?,
             warnings,
         })
     }

@@ -20,6 +20,8 @@
 //! - [`message`]: a message's buttons as plain data;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
+//! - [`console`]: the web console's pages, chart and heatmap, login links and sessions,
+//!   the health verdict;
 //! - [`replies`]: every text the bot says to users (the text catalogue, a leaf).
 //!
 //! The shell does the IO:
@@ -30,6 +32,8 @@
 //!   redaction;
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
 //! - [`bot`]: the Telegram bot: the handler tree, subscriptions, taps, records;
+//! - [`web`]: the optional web server: `/healthz`, `/metrics`, the bot admins' console;
+//! - [`metrics`]: the process's counters and gauges, and the liveness facts of `/healthz`;
 //! - [`cli`]: the commands of the `mingjing` binary;
 //! - [`logging`]: tracing to stderr, with the token scrubbed;
 //! - [`memory`]: the allocator's set-up, and giving freed memory back.
@@ -42,6 +46,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod console;
 pub mod content;
 pub mod deliver;
 pub mod delivery;
@@ -49,6 +54,7 @@ pub mod edition;
 pub mod logging;
 pub mod memory;
 pub mod message;
+pub mod metrics;
 pub mod notice;
 pub mod orglife;
 pub mod overrides;
@@ -60,3 +66,4 @@ pub mod store;
 pub mod subscription;
 pub mod tasks;
 pub mod telegram;
+pub mod web;

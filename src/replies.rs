@@ -7,6 +7,7 @@ pub mod orglife;
 pub mod overrides;
 pub mod sheet;
 pub mod tasks;
+pub mod web;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -56,6 +57,7 @@ pub fn menu_description(name: CommandName) -> &'static str {
         CommandName::Export => "导出全部条目（Excel，可修改后发回导入）",
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
         CommandName::Override => "某日停发、附加或替换晨间提醒",
+        CommandName::Web => "管理控制台的一次性登录链接",
     }
 }
 

@@ -42,6 +42,7 @@ const CORE: &[&str] = &[
     "notice",
     "festival",
     "sheet",
+    "console",
 ];
 
 /// The shell: modules that do IO.
@@ -54,6 +55,7 @@ const IO: &[&str] = &[
     "logging",
     "memory",
     "web",
+    "metrics",
     "robot",
     "playground",
 ];
@@ -65,6 +67,7 @@ const IO_CRATES: &[&str] = &[
     "tokio",
     "reqwest",
     "tokio_cron_scheduler",
+    "axum",
 ];
 
 /// The longest a production file may be.

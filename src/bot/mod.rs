@@ -9,10 +9,13 @@
 //! - [`tasks`]: 督办: `/task`, `/tasks`, `/progress`, progress replies, taps on task cards;
 //! - [`upload`]: the library uploaded as a file (dry run, confirmation) and `/export`;
 //! - [`notice`]: `/notice` and the taps on its `发送` / `取消`;
+//! - [`console`]: `/web`, a bot admin's one-time login link to the web console;
+//! - [`polling`]: long polling for updates, noting each answer for `/healthz`;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
 
+pub mod console;
 pub mod handlers;
 pub mod library;
 pub mod lifecycle;
@@ -20,6 +23,7 @@ pub mod notice;
 pub mod orglife;
 pub mod outbox;
 pub mod overrides;
+pub mod polling;
 pub mod reading;
 pub mod records;
 pub mod subscriptions;
@@ -37,7 +41,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Me, Recipient, UpdateKind};
-use teloxide::update_listeners::{Polling, UpdateListener};
+use teloxide::update_listeners::UpdateListener;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -152,7 +156,7 @@ pub async fn serve(app: Arc<App>, bot: Bot, shutdown: CancellationToken) -> anyh
         "connected to Telegram; serving updates"
     );
 
-    let mut listener = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).build();
+    let mut listener = polling::listener(bot.clone(), POLL_TIMEOUT);
     let listener_stop = listener.stop_token();
     let mut dispatcher = Dispatcher::builder(bot, schema())
         .distribution_function(distribute)

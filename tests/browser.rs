@@ -141,8 +141,12 @@ async fn an_admin_logs_in_opens_every_page_and_adds_a_text() {
     // The link from /web logs in and lands on 概览.
     let link = login_link(&h).await;
     c.goto(&link).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("page-overview"))
+        .await
+        .expect("概览 after the login page");
     assert_eq!(c.current_url().await.unwrap().path(), "/");
-    c.find(Locator::Id("page-overview")).await.expect("概览");
     screenshot(&c, &shots, "1-overview").await;
 
     // Every page, through the navigation bar.

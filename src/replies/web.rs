@@ -18,6 +18,8 @@ pub const LOGIN_HOW: &str = "控制台仅供机器人管理员使用。请在 Te
 pub const LINK_UNKNOWN: &str = "登录链接无效或已使用过。请重新发送 /web 获取新链接。";
 pub const LINK_EXPIRED: &str = "登录链接已过期（有效期 10 分钟）。请重新发送 /web 获取新链接。";
 pub const LOGGED_OUT: &str = "已退出登录。";
+pub const LOGGED_IN: &str = "登录成功";
+pub const ENTER: &str = "进入控制台";
 pub const FORBIDDEN: &str =
     "请求无效（表单已过期或来自其他网站），未作任何修改。请刷新页面后重试。";
 pub const NOT_FOUND: &str = "页面不存在。";

@@ -75,7 +75,8 @@ pub struct LinkQuery {
     t: String,
 }
 
-/// `GET /login?t=…`: a login link, used up whatever happens; a good one opens a session.
+/// `GET /login?t=…`: a login link, used up whatever happens; a good one opens a session
+/// and moves on to 概览.
 pub async fn login(State(app): State<Arc<App>>, Query(q): Query<LinkQuery>) -> Response {
     if !session::is_token(&q.t) {
         return refused(LinkRefusal::Unknown);
@@ -104,11 +105,8 @@ pub async fn login(State(app): State<Arc<App>>, Query(q): Query<LinkQuery>) -> R
     }
     tracing::info!(user, "console login");
     let cookie = session::set_cookie(&id, app.config.web.secure());
-    (
-        StatusCode::SEE_OTHER,
-        [(header::SET_COOKIE, cookie), (header::LOCATION, "/".into())],
-    )
-        .into_response()
+    let page = axum::response::Html(pages::logged_in());
+    ([(header::SET_COOKIE, cookie)], page).into_response()
 }
 
 fn refused(why: LinkRefusal) -> Response {

@@ -129,6 +129,32 @@ pub fn notice(heading: &str, message: &str) -> String {
     .into_string()
 }
 
+/// The answer to a good login link: the session cookie comes with it, and the page moves on
+/// to 概览 by itself (a redirect would not do: after a click in another site, such as
+/// Telegram Web, the browser would withhold the SameSite=Strict cookie from it).
+pub fn logged_in() -> String {
+    html! {
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                meta http-equiv="refresh" content="0; url=/";
+                title { (t::LOGGED_IN) " · " (t::SITE) }
+                link rel="stylesheet" href="/style.css";
+            }
+            body {
+                header { h1 { (t::SITE) } }
+                main id="page-login" {
+                    h2 { (t::LOGGED_IN) }
+                    p { a id="enter" href="/" { (t::ENTER) } }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
 /// The hidden field every form carries.
 pub fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }

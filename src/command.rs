@@ -58,11 +58,12 @@ pub enum CommandName {
     Notice,
     Override,
     Robot,
+    Web,
 }
 
 impl CommandName {
     /// Every command, in the order the menu and `/help` show them.
-    pub const ALL: [CommandName; 28] = [
+    pub const ALL: [CommandName; 29] = [
         CommandName::Start,
         CommandName::Help,
         CommandName::Today,
@@ -91,6 +92,7 @@ impl CommandName {
         CommandName::Notice,
         CommandName::Override,
         CommandName::Robot,
+        CommandName::Web,
     ];
 
     /// The name as typed after the slash.
@@ -124,6 +126,7 @@ impl CommandName {
             CommandName::Notice => "notice",
             CommandName::Override => "override",
             CommandName::Robot => "robot",
+            CommandName::Web => "web",
         }
     }
 
@@ -163,7 +166,8 @@ impl CommandName {
             | CommandName::Backup
             | CommandName::Notice
             | CommandName::Override
-            | CommandName::Robot => Audience::BotAdmin,
+            | CommandName::Robot
+            | CommandName::Web => Audience::BotAdmin,
         }
     }
 }
@@ -276,6 +280,8 @@ pub enum Command {
     Override(OverrideCommand),
     /// `/robot …`: group robots (SPEC §16).
     Robot(RobotCommand),
+    /// `/web`: a one-time login link to the web console.
+    Web,
 }
 
 /// What is wrong with a command's arguments.
@@ -353,6 +359,7 @@ impl Command {
             Command::Notice { .. } => CommandName::Notice,
             Command::Override(_) => CommandName::Override,
             Command::Robot(_) => CommandName::Robot,
+            Command::Web => CommandName::Web,
         }
     }
 
@@ -536,6 +543,7 @@ impl Command {
             CommandName::Robot => {
                 Command::Robot(RobotCommand::parse(args).map_err(Problem::Robot)?)
             }
+            CommandName::Web => Command::Web,
         })
     }
 }
@@ -935,6 +943,7 @@ mod tests {
             Command::Override(_) => ("override", vec![]),
             // Not generated: its parsing is tested in `robot::command`.
             Command::Robot(_) => ("robot", vec![]),
+            Command::Web => ("web", vec![]),
         };
         let mut out = format!("/{name}{suffix}");
         for a in args {
@@ -976,6 +985,7 @@ mod tests {
             Just(Command::PushNow),
             Just(Command::Stats),
             Just(Command::Backup),
+            Just(Command::Web),
             proptest::option::of(any_time()).prop_map(|time| Command::Subscribe { time }),
             any_time().prop_map(|time| Command::SetTime { time }),
             proptest::sample::select(vec![DayRule::Workdays, DayRule::Everyday])

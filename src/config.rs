@@ -6,6 +6,7 @@ mod read;
 mod robots;
 mod study;
 mod tasks;
+mod web;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ pub use self::proxy::Proxy;
 use self::read::Problems;
 use self::tasks::RawTasks;
 pub use self::tasks::Tasks;
+use self::web::RawWeb;
+pub use self::web::Web;
 
 /// The commented example shipped as `config.toml`; its values are the defaults.
 pub const EXAMPLE: &str = include_str!("../config.toml");
@@ -154,6 +157,8 @@ pub struct Config {
     pub tasks: Tasks,
     /// `[[robot]]`: group robots kept in step with the file (numbered by the store).
     pub robots: Robots,
+    /// `[web]`: the optional web server (health, metrics, the console).
+    pub web: Web,
     /// Accepted, but worth telling the operator.
     pub warnings: Vec<String>,
 }
@@ -170,6 +175,7 @@ struct Raw {
     orglife: RawOrgLife,
     tasks: RawTasks,
     robot: Vec<robots::RawRobot>,
+    web: RawWeb,
 }
 
 #[derive(Deserialize, Default)]
@@ -466,6 +472,7 @@ impl Config {
         let orglife = orglife::parse(raw.orglife, p);
         let tasks = tasks::parse(raw.tasks, p);
         let robots = robots::parse(raw.robot, p);
+        let web = web::parse(raw.web, p, &mut warnings);
 
         let mut errors = problems.found;
         errors.sort_by_key(|e| e.line);
@@ -495,6 +502,7 @@ impl Config {
             orglife,
             tasks,
             robots: Robots(robots),
+            web,
             warnings,
         })
     }

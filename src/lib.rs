@@ -27,6 +27,8 @@
 //!   platform's format, size limit and signing, what its answers mean;
 //! - [`command`]: a chat message parsed into a command;
 //! - [`access`]: who may run which command where;
+//! - [`console`]: the web console's pages, chart and heatmap, login links and sessions,
+//!   the health verdict;
 //! - [`replies`]: every text the bot says to users (the text catalogue, a leaf).
 //!
 //! The shell does the IO:
@@ -39,6 +41,8 @@
 //!   webhooks, signing with the real time;
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
 //! - [`bot`]: the Telegram bot: the handler tree, subscriptions, taps, records;
+//! - [`web`]: the optional web server: `/healthz`, `/metrics`, the bot admins' console;
+//! - [`metrics`]: the process's counters and gauges, and the liveness facts of `/healthz`;
 //! - [`cli`]: the commands of the `mingjing` binary (`check` lists the fixed days ahead);
 //! - [`control`]: the running bot's control socket, through which `export` and `preview`
 //!   reach it (the protocol, both ends, and what those commands print);
@@ -53,6 +57,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod console;
 pub mod content;
 pub mod control;
 pub mod deliver;
@@ -62,6 +67,7 @@ pub mod festival;
 pub mod logging;
 pub mod memory;
 pub mod message;
+pub mod metrics;
 pub mod notice;
 pub mod orglife;
 pub mod overrides;
@@ -74,4 +80,5 @@ pub mod store;
 pub mod subscription;
 pub mod tasks;
 pub mod telegram;
+pub mod web;
 pub mod webhook;

@@ -9,6 +9,7 @@ pub mod overrides;
 pub mod robots;
 pub mod sheet;
 pub mod tasks;
+pub mod web;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -61,6 +62,7 @@ fn summary(name: CommandName) -> &'static str {
         CommandName::Notice => "向所有有效订阅发送通知（确认后发送）",
         CommandName::Override => "某日停发、附加或替换晨间提醒",
         CommandName::Robot => "企业微信、钉钉、飞书群机器人：登记、查看、测试",
+        CommandName::Web => "管理控制台的一次性登录链接",
     }
 }
 

@@ -44,6 +44,7 @@ const CORE: &[&str] = &[
     "sheet",
     // Group robots: the record, formats, signing, answers (SPEC §16); `webhook` posts.
     "robot",
+    "console",
 ];
 
 /// The shell: modules that do IO.
@@ -57,6 +58,7 @@ const IO: &[&str] = &[
     "memory",
     "web",
     "webhook",
+    "metrics",
     "playground",
 ];
 
@@ -67,6 +69,7 @@ const IO_CRATES: &[&str] = &[
     "tokio",
     "reqwest",
     "tokio_cron_scheduler",
+    "axum",
 ];
 
 /// The longest a production file may be.

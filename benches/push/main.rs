@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench --bench push                     # everything (about 8 minutes on 2 cores)
-//! cargo bench --bench push -- --only fanout    # one scenario: fanout, paced, scale, ontime
+//! cargo bench --bench push -- --only fanout    # one scenario: fanout, paced, paid, scale, ontime, web
 //! cargo bench --bench push -- --runs 3         # runs of every scenario
 //! cargo bench --bench push -- --smoke          # tiny sizes, one run (what the tests run)
 //! cargo bench --bench push -- --only scale --subs 20000   # another size of the scale scenario

@@ -153,7 +153,7 @@ impl Row {
 }
 
 /// The scenario names, for `--only`.
-pub const SCENARIOS: [&str; 5] = ["fanout", "paced", "paid", "scale", "ontime"];
+pub const SCENARIOS: [&str; 6] = ["fanout", "paced", "paid", "scale", "ontime", "web"];
 
 /// Runs the chosen scenarios (all when `only` is empty) and returns their rows. `say`
 /// gets a line of progress per run.
@@ -174,6 +174,9 @@ pub async fn run(sizes: &Sizes, only: &[String], say: &dyn Fn(String)) -> Vec<Ro
     }
     if wanted("ontime") {
         rows.extend(on_time(sizes, say).await);
+    }
+    if wanted("web") {
+        rows.extend(web(sizes, say).await);
     }
     rows
 }
@@ -260,6 +263,131 @@ async fn fanout(sizes: &Sizes, say: &dyn Fn(String)) -> Vec<Row> {
         far_rate.samples.push(r);
     }
     vec![rate, cpu, wall, fake_cpu, far_rate]
+}
+
+/// The fan-out and the paced push again, with the web server on and a client scraping
+/// `/metrics` every second: the web side must not slow the morning push.
+async fn web(sizes: &Sizes, say: &dyn Fn(String)) -> Vec<Row> {
+    const NAME: &str = "Web server on, /metrics polled every second";
+    let n = sizes.fanout_chats;
+    let mut fan = Row::new(
+        format!("{NAME}: unthrottled fan-out, {n} chats: messages/s"),
+        Some(Target::AtLeast(2000.0)),
+    );
+    let template = Template::seed(n, 0).await;
+    let mut failed = 0;
+    for i in 0..sizes.quick_runs {
+        let fake = FakeApi::start(fast_fake(false)).await;
+        let due = Due::in_seconds(4);
+        let port = free_port();
+        let bot = Bot::launch(&template, &fake, &due.config(1_000_000, true).web(port)).await;
+        let scraper = Scraper::start(port);
+        let times = bot.wait_for_deliveries(&fake, n).await;
+        let (scrapes, errors) = scraper.stop().await;
+        bot.stop().await;
+        let r = (n - 1) as f64
+            / times[times.len() - 1]
+                .duration_since(times[0])
+                .as_secs_f64();
+        say(format!(
+            "web fanout run {}: {r:.0} msg/s, {scrapes} scrapes, {errors} failed",
+            i + 1
+        ));
+        fan.samples.push(r);
+        failed += errors;
+    }
+    let g = sizes.paced_groups;
+    let mut paced = Row::new(
+        format!("{NAME}: paced, {g} groups: messages/s"),
+        Some(Target::AtLeast(28.5)),
+    );
+    let mut r429 = Row::new(
+        format!("{NAME}: paced: 429 answers received"),
+        Some(Target::AtMost(0.0)),
+    );
+    let template = Template::seed(g, 0).await;
+    for i in 0..sizes.slow_runs {
+        let fake = FakeApi::start(fast_fake(true)).await;
+        let due = Due::in_seconds(4);
+        let port = free_port();
+        let bot = Bot::launch(&template, &fake, &due.config(30, false).web(port)).await;
+        let scraper = Scraper::start(port);
+        let times = bot.wait_for_deliveries(&fake, g).await;
+        let (scrapes, errors) = scraper.stop().await;
+        bot.stop().await;
+        let r = (g - 1) as f64
+            / times[times.len() - 1]
+                .duration_since(times[0])
+                .as_secs_f64();
+        let e = fake.count_429();
+        say(format!(
+            "web paced run {}: {r:.2} msg/s, {e} × 429, {scrapes} scrapes, {errors} failed",
+            i + 1
+        ));
+        paced.samples.push(r);
+        r429.samples.push(e as f64);
+        failed += errors;
+    }
+    let mut scrape_errors = Row::new(
+        format!("{NAME}: scrapes that failed"),
+        Some(Target::AtMost(0.0)),
+    );
+    scrape_errors.samples.push(failed as f64);
+    vec![fan, paced, r429, scrape_errors]
+}
+
+/// A port free a moment ago.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("an address").port()
+}
+
+/// A client asking `GET /metrics` every second, as Prometheus would.
+struct Scraper {
+    task: tokio::task::JoinHandle<(usize, usize)>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Scraper {
+    fn start(port: u16) -> Scraper {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            let (mut scrapes, mut errors) = (0, 0);
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stopped.changed() => return (scrapes, errors),
+                }
+                match scrape(port).await {
+                    Ok(()) => scrapes += 1,
+                    Err(_) => errors += 1,
+                }
+            }
+        });
+        Scraper { task, stop }
+    }
+
+    /// Stops; the scrapes answered with the metrics, and those that failed.
+    async fn stop(self) -> (usize, usize) {
+        let _ = self.stop.send(true);
+        self.task.await.expect("the scraper ends")
+    }
+}
+
+async fn scrape(port: u16) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).await?;
+    let text = String::from_utf8_lossy(&answer);
+    if text.starts_with("HTTP/1.1 200") && text.contains("mingjing_queue_depth") {
+        Ok(())
+    } else {
+        Err(std::io::Error::other("not the metrics"))
+    }
 }
 
 /// 600 groups with the fake enforcing Telegram's limits: the bot must go at the limit and
@@ -582,6 +710,7 @@ impl Due {
             at: self.at,
             max_per_second,
             paid,
+            web: None,
         }
     }
 }
@@ -591,9 +720,19 @@ struct Setup {
     at: Instant,
     max_per_second: u32,
     paid: bool,
+    /// The web server's port, when it is on.
+    web: Option<u16>,
 }
 
 impl Setup {
+    /// The same with the web server on at `port`.
+    fn web(self, port: u16) -> Setup {
+        Setup {
+            web: Some(port),
+            ..self
+        }
+    }
+
     /// `MINGJING_NOW` for a bot started now. The process reads it a moment later, so its
     /// clock runs behind by its start-up time (milliseconds), which the "late" figures
     /// include.
@@ -647,6 +786,11 @@ impl Bot {
             setup.max_per_second,
             setup.paid,
         );
+        if let Some(port) = setup.web {
+            let mut text = std::fs::read_to_string(&config).expect("the config");
+            text += &format!("\n[web]\nlisten = \"127.0.0.1:{port}\"\n");
+            std::fs::write(&config, text).expect("the config is written");
+        }
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("a log file");
         // A profiler may wrap the bot, e.g. MINGJING_BENCH_WRAP="valgrind --tool=massif".
         let wrap = std::env::var("MINGJING_BENCH_WRAP").unwrap_or_default();

@@ -11,8 +11,8 @@ use super::overrides;
 use super::robots;
 use super::subscriptions::{self, ChatInfo};
 use super::{
-    App, backup, library, lifecycle, notice, orglife, outbox, reading, records, taps, tasks,
-    upload, with_store,
+    App, backup, console, library, lifecycle, notice, orglife, outbox, reading, records, taps,
+    tasks, upload, with_store,
 };
 use crate::access::{self, Access, Asker, Refusal, Role};
 use crate::command::{Audience, Command, CommandError, CommandName, ItemText, Problem};
@@ -289,6 +289,7 @@ async fn execute(bot: &Bot, app: &Arc<App>, msg: &Message, role: Role, command: 
         Command::Notice { text } => return notice::notice(bot, app, msg, text).await,
         Command::Override(c) => with_store(app, move |app| overrides::command(app, by, c)).await,
         Command::Robot(c) => return robots::robot(bot, app, msg, c).await,
+        Command::Web => with_store(app, move |app| console::login_link(app, by)).await,
     };
     done.unwrap_or_else(|e| {
         tracing::error!(chat_id, error = %e, "a command failed");

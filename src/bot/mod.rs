@@ -10,11 +10,14 @@
 //! - [`upload`]: the library uploaded as a file (dry run, confirmation) and `/export`;
 //! - [`backup`]: `/backup`, the whole database as a file;
 //! - [`notice`]: `/notice` and the taps on its `发送` / `取消`;
+//! - [`console`]: `/web`, a bot admin's one-time login link to the web console;
+//! - [`polling`]: long polling for updates, noting each answer for `/healthz`;
 //! - [`outbox`]: sending replies.
 //!
 //! Every text users read is in [`crate::replies`].
 
 pub mod backup;
+pub mod console;
 pub mod handlers;
 pub mod library;
 pub mod lifecycle;
@@ -22,6 +25,7 @@ pub mod notice;
 pub mod orglife;
 pub mod outbox;
 pub mod overrides;
+pub mod polling;
 pub mod reading;
 pub mod records;
 pub mod robots;
@@ -40,7 +44,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Me, Recipient, UpdateKind};
-use teloxide::update_listeners::{Polling, UpdateListener};
+use teloxide::update_listeners::UpdateListener;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -173,7 +177,7 @@ pub async fn serve(app: Arc<App>, bot: Bot, shutdown: CancellationToken) -> anyh
         );
     }
 
-    let mut listener = Polling::builder(bot.clone()).timeout(POLL_TIMEOUT).build();
+    let mut listener = polling::listener(bot.clone(), POLL_TIMEOUT);
     let listener_stop = listener.stop_token();
     let mut dispatcher = Dispatcher::builder(bot, schema())
         .distribution_function(distribute)

@@ -109,6 +109,7 @@ async fn tap(bot: &Bot, app: &Arc<App>, q: &CallbackQuery) -> String {
     match recorded {
         Ok(tap) if tap.recorded => {
             tracing::info!(chat_id, %date, user_id, count = tap.count, "checked in");
+            crate::metrics::global().checked_in();
             let key = (chat_id, message_id);
             if let Some(step) = app.labels.tap(key, tap.count) {
                 tokio::spawn(edit_label(bot.clone(), app.clone(), key, date, step));

@@ -1,5 +1,5 @@
-//! The commands of the `mingjing` binary: run, check, preview, export, import. While the bot
-//! runs, `preview` and `export` ask it through [`crate::control`].
+//! The commands of the `mingjing` binary: run, check, preview, export, import, health. While
+//! the bot runs, `preview` and `export` ask it through [`crate::control`].
 
 mod check;
 
@@ -65,6 +65,9 @@ pub enum Command {
     },
     /// Load a file written by `export` (`-`: standard input); the bot must be stopped.
     Import { file: PathBuf },
+    /// Ask the running bot's web server (`[web] listen`) whether it is healthy: exit 0 if
+    /// so, 1 if not (Docker's HEALTHCHECK).
+    Health,
 }
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
@@ -96,6 +99,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
             read_only(&config, &clock, Request::Export { with_secrets })
         }
         Command::Import { file } => import(&config, &clock, &file),
+        Command::Health => Ok(health(&config)),
     }
 }
 
@@ -137,6 +141,14 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
     drop(entered);
     let served = runtime.block_on(async {
         let signal = shutdown_signal().context("cannot listen for SIGTERM")?;
+        let web = match app.config.web.listen {
+            Some(addr) => {
+                let listener = crate::web::bind(addr).await?;
+                let (app, shutdown) = (app.clone(), shutdown.clone());
+                Some(tokio::spawn(crate::web::serve(listener, app, shutdown)))
+            }
+            None => None,
+        };
         tokio::spawn({
             let (shutdown, store) = (shutdown.clone(), store.clone());
             async move {
@@ -161,6 +173,9 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
         if let Some(answering) = answering {
             // It removes its socket as it stops.
             let _ = answering.await;
+        }
+        if let Some(web) = web {
+            let _ = web.await;
         }
         served
     });
@@ -314,6 +329,28 @@ fn create_storage_folder(config: &Config) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     Ok(())
+}
+
+/// `mingjing health`: 0 when the running bot's `/healthz` says healthy, else 1.
+fn health(config: &Config) -> ExitCode {
+    let Some(listen) = config.web.listen else {
+        println!("unhealthy: the web server is off (set [web] listen to check health)");
+        return ExitCode::FAILURE;
+    };
+    match crate::web::health::ask(listen) {
+        Ok((200, body)) => {
+            println!("{}", body.trim());
+            ExitCode::SUCCESS
+        }
+        Ok((status, body)) => {
+            println!("unhealthy ({status}): {}", body.trim());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            println!("unhealthy: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn import(config: &Config, clock: &Clock, file: &Path) -> anyhow::Result<ExitCode> {

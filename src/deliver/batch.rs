@@ -27,6 +27,7 @@ use super::{Engine, Job, Result};
 use crate::delivery::{Delivery, Kind, PushRequest, Slot, State};
 use crate::memory;
 use crate::message::{Address, Attachment};
+use crate::metrics;
 use crate::replies;
 
 /// Deliveries a batch marks pending and queues at a time.
@@ -147,6 +148,8 @@ pub(super) struct Batch {
     remaining: AtomicUsize,
     pub failures: Mutex<Vec<(Address, String)>>,
     pub deactivated: Mutex<Vec<(Address, String)>>,
+    /// When it started (the push duration of `/metrics`).
+    started: Instant,
 }
 
 impl Batch {
@@ -220,6 +223,7 @@ impl<S: Sender> Engine<S> {
             remaining: AtomicUsize::new(count),
             failures: Mutex::new(Vec::new()),
             deactivated: Mutex::new(Vec::new()),
+            started: Instant::now(),
         });
         tracing::info!(kind = kind.as_str(), %date, count, "delivering");
         self.lock_batches().push(batch.clone());
@@ -388,6 +392,9 @@ impl<S: Sender> Engine<S> {
         }
         self.lock_batches()
             .retain(|b| !std::ptr::eq(Arc::as_ptr(b), batch));
+        if batch.kind == Kind::Edition {
+            metrics::global().pushed(self.now(), batch.started.elapsed());
+        }
         tokio::task::spawn_blocking(memory::release_free);
         let failures = lock(&batch.failures);
         if failures.is_empty() {

@@ -37,6 +37,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::delivery::{Delivery, Kind, PushReport, PushRequest, Slot, State, Tally};
 use crate::message::{Address, Channel};
+use crate::metrics;
 use crate::schedule;
 use crate::store::{self, Store};
 
@@ -221,6 +222,17 @@ impl<S: Sender> Engine<S> {
         }
     }
 
+    /// Deliveries queued or in flight in this process (for `/metrics`).
+    pub fn queue_depth(&self) -> usize {
+        let queued = self.inner.queue.lock().map_or(0, |q| q.len());
+        queued + self.inner.flight.in_flight()
+    }
+
+    /// Subscriptions (active, inactive) as of the engine's last plan (for `/metrics`).
+    pub fn subscription_counts(&self) -> (usize, usize) {
+        self.lock_plan().counts()
+    }
+
     fn stopping(&self) -> bool {
         self.inner.shutdown.is_cancelled()
     }
@@ -357,6 +369,9 @@ impl<S: Sender> Engine<S> {
         }
         if !missed.is_empty() {
             tracing::warn!(count = missed.len(), "deliveries missed (past catch_up)");
+            for r in &missed {
+                metrics::global().delivered(r.kind, r.state, 1);
+            }
             self.inner.store.put_deliveries(&missed)?;
             self.inner.store.flush()?;
         }
@@ -396,6 +411,9 @@ impl<S: Sender> Engine<S> {
             }
         }
         if !closed.is_empty() {
+            for r in &closed {
+                metrics::global().delivered(r.kind, r.state, 1);
+            }
             self.inner.store.put_deliveries(&closed)?;
             self.inner.store.flush()?;
         }

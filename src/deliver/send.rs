@@ -8,6 +8,7 @@ use super::port::{SendError, Sender};
 use super::{Engine, Job, backoff};
 use crate::delivery::{Slot, State};
 use crate::message::{Address, Channel};
+use crate::metrics;
 use crate::replies;
 
 impl<S: Sender> Engine<S> {
@@ -60,6 +61,7 @@ impl<S: Sender> Engine<S> {
             }
             Err(SendError::RateLimited(wait)) => {
                 tracing::warn!(%to, ?wait, "rate limited (429); waiting as told, then slower");
+                metrics::global().rate_limited();
                 self.with_limiter(to.channel, |l| l.slow_down(Instant::now()));
                 self.enqueue(job, Instant::now() + wait);
             }
@@ -71,6 +73,7 @@ impl<S: Sender> Engine<S> {
                 if next > job.record.deadline {
                     self.finish(job, State::Failed, None).await;
                 } else {
+                    metrics::global().retried();
                     self.enqueue(job, Instant::now() + wait);
                 }
             }
@@ -159,6 +162,7 @@ impl<S: Sender> Engine<S> {
             job.record.error = None;
         }
         job.record.updated_at = self.now();
+        metrics::global().delivered(job.record.kind, state, 1);
         // Group commit: written and flushed together with the records of other sends.
         if !self.inner.flusher.commit(job.record.clone()).await {
             tracing::error!(

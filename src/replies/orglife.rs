@@ -15,7 +15,7 @@ fn day(date: NaiveDate) -> String {
     format!("{}月{}日", date.month(), date.day())
 }
 
-fn every_label(every: Every) -> &'static str {
+pub fn every_label(every: Every) -> &'static str {
     match every {
         Every::Month => "每月",
         Every::Quarter => "每季度",

@@ -20,6 +20,7 @@ mod checkins;
 mod deliveries;
 mod document;
 mod import;
+mod logins;
 mod notices;
 mod orglife;
 mod overrides;

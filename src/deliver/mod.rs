@@ -17,6 +17,7 @@ pub mod limiter;
 mod notice;
 mod plan;
 pub mod port;
+mod queue;
 mod send;
 mod stats;
 mod tasks;
@@ -49,6 +50,7 @@ use flusher::Flusher;
 use limiter::{Admit, Limiter};
 use plan::{Due, Plan};
 use port::Sender;
+use queue::{Job, Queued};
 
 /// How long a delivery that follows a group's morning message waits before it looks again.
 const EDITION_FIRST: Duration = Duration::from_millis(500);
@@ -98,39 +100,9 @@ struct Inner<S> {
     admin_warnings: tokio::sync::Mutex<()>,
 }
 
-struct Job {
-    record: Delivery,
-    batch: Arc<Batch>,
-    /// Not tried yet by this process (a record resumed from the log may have been).
-    fresh: bool,
-}
-
 enum Next {
     Job(Option<Job>),
     Sleep(Instant),
-}
-
-struct Queued {
-    ready: Instant,
-    seq: u64,
-    job: Job,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, other: &Self) -> bool {
-        (self.ready, self.seq) == (other.ready, other.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Queued {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.ready, self.seq).cmp(&(other.ready, other.seq))
-    }
 }
 
 type Result<T> = std::result::Result<T, store::StoreError>;

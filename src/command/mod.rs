@@ -4,15 +4,18 @@
 //! space) or `/add\n…` would not parse; this parser splits on any Unicode whitespace and
 //! keeps the line breaks inside an item's text.
 
+mod args;
+
 use chrono::NaiveTime;
 
-use crate::calendar::{DayRule, parse_time};
+use crate::calendar::DayRule;
 use crate::content::Category;
 use crate::orglife::marking::Done;
 use crate::overrides::{OverrideCommand, OverrideProblem};
 use crate::report::Month;
 use crate::robot::command::{RobotCommand, RobotProblem};
 use crate::tasks::{TaskCommand, TitleError};
+use args::{category, first_word, is_all, is_orglife, item_id, month, page, switch, time};
 
 /// The first page of `/list`.
 pub const FIRST_PAGE: usize = 1;
@@ -549,60 +552,6 @@ impl Command {
 }
 
 /// The first whitespace-separated word and the trimmed rest.
-fn first_word(s: &str) -> (&str, &str) {
-    let s = s.trim_start();
-    match s.split_once(char::is_whitespace) {
-        Some((word, rest)) => (word, rest.trim()),
-        None => (s, ""),
-    }
-}
-
-/// "HH:MM" or "HH:MM:SS"; a full-width colon (as Chinese input methods type it) is accepted.
-fn time(s: &str) -> Result<NaiveTime, Problem> {
-    parse_time(&s.replace('：', ":")).ok_or_else(|| Problem::BadTime(s.to_string()))
-}
-
-fn category(s: &str) -> Result<Category, Problem> {
-    Category::parse(s).ok_or_else(|| Problem::UnknownCategory(s.to_string()))
-}
-
-fn page(s: &str) -> Result<usize, Problem> {
-    match s.parse::<usize>() {
-        Ok(n) if n >= FIRST_PAGE => Ok(n),
-        _ => Err(Problem::BadPage(s.to_string())),
-    }
-}
-
-/// `on` / `off`, or in Chinese.
-fn switch(s: &str) -> Result<bool, Problem> {
-    match s.to_lowercase().as_str() {
-        "on" | "开" | "开启" | "打开" => Ok(true),
-        "off" | "关" | "关闭" => Ok(false),
-        _ => Err(Problem::BadSwitch(s.to_string())),
-    }
-}
-
-fn is_orglife(s: &str) -> bool {
-    s.eq_ignore_ascii_case("orglife") || s == "组织生活"
-}
-
-fn is_all(s: &str) -> bool {
-    s.eq_ignore_ascii_case("all") || s == "全部"
-}
-
-fn month(s: &str) -> Result<Month, Problem> {
-    Month::parse(s).ok_or_else(|| Problem::BadMonth(s.to_string()))
-}
-
-/// "12", "#12" or "＃12".
-fn item_id(s: &str) -> Result<u64, Problem> {
-    let digits = s.trim_start_matches(['#', '＃']);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Problem::BadId(s.to_string()));
-    }
-    digits.parse().map_err(|_| Problem::BadId(s.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

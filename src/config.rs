@@ -983,14 +983,14 @@ mod tests {
             (
                 "[shedule]\ndaily_at = \"08:00\"\n\n[storage]\npath = 1\n",
                 &[
-                    "c.toml:1: shedule: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`",
+                    "c.toml:1: shedule: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`, `web`",
                     "c.toml:5: storage.path: invalid type: integer `1`, expected a string",
                 ],
             ),
             (
                 "[[robots]]\nkind = \"wecom\"\n[orglife.extra]\nx = 1\n",
                 &[
-                    "c.toml:1: robots: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`",
+                    "c.toml:1: robots: unknown section, expected one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`, `web`",
                     "c.toml:3: orglife.extra: unknown field `extra`, expected one of `enabled`, `month_end_days`, `item`",
                 ],
             ),
@@ -1006,7 +1006,7 @@ mod tests {
             (
                 "daily_at = \"08:00\"\n",
                 &[
-                    "c.toml:1: daily_at: a key outside any section (the sections are one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`)",
+                    "c.toml:1: daily_at: a key outside any section (the sections are one of `telegram`, `schedule`, `delivery`, `checkin`, `storage`, `content`, `orglife`, `tasks`, `robot`, `web`)",
                 ],
             ),
             (

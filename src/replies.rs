@@ -925,17 +925,9 @@ mod tests {
 
     fn item(text: &str) -> Item {
         Item {
-            id: 12,
-            key: None,
-            category: Category::Integrity,
-            text: text.into(),
-            source: None,
-            dates: vec![],
-            anchor: None,
             added_by: Some(1),
             added_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            edited_by: None,
-            edited_at: None,
+            ..Item::sample(12, Category::Integrity, text)
         }
     }
 

@@ -378,17 +378,9 @@ mod tests {
 
     fn item(id: u64, category: Category, text: &str) -> Item {
         Item {
-            id,
-            key: None,
-            category,
-            text: text.into(),
-            source: None,
-            dates: Vec::new(),
-            anchor: None,
             added_by: Some(1),
             added_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            edited_by: None,
-            edited_at: None,
+            ..Item::sample(id, category, text)
         }
     }
 

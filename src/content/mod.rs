@@ -216,6 +216,26 @@ pub struct Item {
     pub edited_at: Option<DateTime<Utc>>,
 }
 
+#[cfg(test)]
+impl Item {
+    /// A plain item for tests: no key, source, dates or anchor, added at the epoch by nobody.
+    pub(crate) fn sample(id: u64, category: Category, text: &str) -> Item {
+        Item {
+            id,
+            key: None,
+            category,
+            text: text.to_string(),
+            source: None,
+            dates: Vec::new(),
+            anchor: None,
+            added_by: None,
+            added_at: DateTime::UNIX_EPOCH,
+            edited_by: None,
+            edited_at: None,
+        }
+    }
+}
+
 impl Item {
     pub fn is_pinned(&self) -> bool {
         !self.dates.is_empty()

@@ -86,21 +86,11 @@ fn jaccard(a: &HashSet<(char, char)>, b: &HashSet<(char, char)>) -> f64 {
 mod tests {
     use super::*;
     use crate::content::Category;
-    use chrono::DateTime;
 
     fn item(id: u64, text: &str) -> Item {
         Item {
-            id,
-            key: None,
-            category: Category::Discipline,
-            text: text.to_string(),
-            source: None,
-            dates: Vec::new(),
-            anchor: None,
             added_by: Some(1),
-            added_at: DateTime::UNIX_EPOCH,
-            edited_by: None,
-            edited_at: None,
+            ..Item::sample(id, Category::Discipline, text)
         }
     }
 

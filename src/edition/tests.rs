@@ -28,17 +28,9 @@ fn no_study() -> Rules<'static> {
 
 fn item(id: u64, category: Category, text: &str) -> Item {
     Item {
-        id,
-        key: None,
-        category,
-        text: text.into(),
         source: category.needs_source().then(|| "《出处》".to_string()),
-        dates: vec![],
-        anchor: None,
-        added_by: None,
         added_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        edited_by: None,
-        edited_at: None,
+        ..Item::sample(id, category, text)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Tests of placing pinned and anchored items: the shipped festival items over 2025–2026,
 //! pins moved off days off, collisions.
 
-use chrono::{DateTime, Weekday};
+use chrono::Weekday;
 
 use super::*;
 use crate::content::{BUILT_IN, parse_library};
@@ -11,19 +11,7 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn item(id: u64, category: Category) -> Item {
-    Item {
-        id,
-        key: None,
-        category,
-        text: format!("#{id}"),
-        source: None,
-        dates: vec![],
-        anchor: None,
-        added_by: None,
-        added_at: DateTime::UNIX_EPOCH,
-        edited_by: None,
-        edited_at: None,
-    }
+    Item::sample(id, category, &format!("#{id}"))
 }
 
 fn pinned(id: u64, category: Category, date: &str) -> Item {

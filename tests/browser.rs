@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use common::web::{free_port, last_list_page, login_link, start_with_web};
 use common::*;
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -103,9 +105,18 @@ async fn screenshot(c: &Client, dir: &Path, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// The element `locator` names, waiting for the page that has it to load (a click or a
+/// form's submit navigates; looking at once can catch the page before).
+async fn find(c: &Client, locator: Locator<'_>) -> Result<Element, CmdError> {
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(locator)
+        .await
+}
+
 /// The visible text of the page's `main`.
 async fn main_text(c: &Client) -> String {
-    c.find(Locator::Css("main"))
+    find(&c, Locator::Css("main"))
         .await
         .unwrap()
         .text()
@@ -160,13 +171,13 @@ async fn an_admin_logs_in_opens_every_page_and_adds_a_text() {
     .into_iter()
     .enumerate()
     {
-        c.find(Locator::LinkText(label))
+        find(&c, Locator::LinkText(label))
             .await
             .unwrap()
             .click()
             .await
             .unwrap();
-        c.find(Locator::Id(id))
+        find(&c, Locator::Id(id))
             .await
             .unwrap_or_else(|_| panic!("{label}: no #{id}"));
         screenshot(&c, &shots, &format!("{}-{id}", n + 2)).await;
@@ -174,32 +185,32 @@ async fn an_admin_logs_in_opens_every_page_and_adds_a_text() {
 
     // 内容: add a text with the form.
     let text = "浏览器中添加：对照党章党规党纪，时刻检视自身言行";
-    c.find(Locator::Css("details summary"))
+    find(&c, Locator::Css("details summary"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    c.find(Locator::Id("category"))
+    find(&c, Locator::Id("category"))
         .await
         .unwrap()
         .select_by_value("作风")
         .await
         .unwrap();
-    c.find(Locator::Id("text"))
+    find(&c, Locator::Id("text"))
         .await
         .unwrap()
         .send_keys(text)
         .await
         .unwrap();
-    c.find(Locator::Css("form#add button[type=submit]"))
+    find(&c, Locator::Css("form#add button[type=submit]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    let note = c
-        .find(Locator::Css("p.message"))
+    // The form's answer is a new page: wait for it rather than look once.
+    let note = find(&c, Locator::Css("p.message"))
         .await
         .unwrap()
         .text()

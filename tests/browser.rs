@@ -116,7 +116,7 @@ async fn find(c: &Client, locator: Locator<'_>) -> Result<Element, CmdError> {
 
 /// The visible text of the page's `main`.
 async fn main_text(c: &Client) -> String {
-    find(&c, Locator::Css("main"))
+    find(c, Locator::Css("main"))
         .await
         .unwrap()
         .text()

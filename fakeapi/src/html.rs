@@ -119,6 +119,156 @@ pub(crate) fn parse(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// Text `parse` accepted, as HTML a web page can show safely: the text escaped again, each
+/// tag as a plain element a page styles like Telegram (`b`, `i`, `u`, `s`, `code`, `pre`,
+/// `blockquote`, spoilers as `span.spoiler`), attributes dropped except an `a`'s `href`
+/// when it is `http(s)://` or `tg://`.
+pub(crate) fn to_web(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut open: Vec<&'static str> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'&' => match decode_entity(&text[i..]) {
+                Some((c, used)) => {
+                    escape_into(&mut out, c.encode_utf8(&mut [0; 4]));
+                    i += used;
+                }
+                None => {
+                    out.push_str("&amp;");
+                    i += 1;
+                }
+            },
+            b'<' => {
+                let end = tag_end(bytes, i).unwrap_or(bytes.len());
+                let tag = &text[i + 1..end.min(bytes.len())];
+                i = end + 1;
+                if tag.starts_with('/') {
+                    if let Some(name) = open.pop() {
+                        out.push_str("</");
+                        out.push_str(name);
+                        out.push('>');
+                    }
+                    continue;
+                }
+                let (name, attrs) = tag
+                    .split_once(|c: char| c.is_ascii_whitespace())
+                    .unwrap_or((tag, ""));
+                let element = match name.to_ascii_lowercase().as_str() {
+                    "b" | "strong" => "b",
+                    "i" | "em" => "i",
+                    "u" | "ins" => "u",
+                    "s" | "strike" | "del" => "s",
+                    "code" => "code",
+                    "pre" => "pre",
+                    "blockquote" => "blockquote",
+                    "a" => "a",
+                    _ => "span",
+                };
+                open.push(element);
+                match element {
+                    "a" => match href(attrs) {
+                        Some(url) => {
+                            out.push_str("<a target=\"_blank\" rel=\"noopener\" href=\"");
+                            escape_into(&mut out, &url);
+                            out.push_str("\">");
+                        }
+                        None => out.push_str("<a>"),
+                    },
+                    "span"
+                        if name.eq_ignore_ascii_case("tg-spoiler")
+                            || attrs.contains("tg-spoiler") =>
+                    {
+                        out.push_str("<span class=\"spoiler\">")
+                    }
+                    e => {
+                        out.push('<');
+                        out.push_str(e);
+                        out.push('>');
+                    }
+                }
+            }
+            _ => {
+                let end = text[i..].find(['<', '&']).map_or(bytes.len(), |p| i + p);
+                escape_into(&mut out, &text[i..end]);
+                i = end;
+            }
+        }
+    }
+    for name in open.into_iter().rev() {
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    }
+    out
+}
+
+/// Plain text as HTML.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The index of the `>` that ends the tag opened at `start`, quotes respected.
+fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return Some(i),
+            None => {}
+        }
+    }
+    None
+}
+
+/// An `href` attribute's value, entities decoded, if its scheme is safe to follow.
+fn href(attrs: &str) -> Option<String> {
+    let at = attrs.find("href=")? + "href=".len();
+    let rest = &attrs[at..];
+    let value = match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].split(q).next()?,
+        _ => rest.split(|c: char| c.is_ascii_whitespace()).next()?,
+    };
+    let mut url = String::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        match decode_entity(&value[i..]).filter(|_| value.as_bytes()[i] == b'&') {
+            Some((c, used)) => {
+                url.push(c);
+                i += used;
+            }
+            None => {
+                let c = value[i..].chars().next()?;
+                url.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    let lower = url.to_ascii_lowercase();
+    ["http://", "https://", "tg://"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+        .then_some(url)
+}
+
 /// `&lt;` `&gt;` `&amp;` `&quot;` and numeric references; anything else is a literal `&`.
 fn decode_entity(s: &str) -> Option<(char, usize)> {
     let semi = s.bytes().take(12).position(|b| b == b';')?;
@@ -142,7 +292,7 @@ fn decode_entity(s: &str) -> Option<(char, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, to_web};
 
     #[test]
     fn accepts_telegram_html_and_returns_plain_text() {
@@ -157,6 +307,28 @@ mod tests {
         assert_eq!(parse("<span class=\"tg-spoiler\">s</span>").unwrap(), "s");
         assert_eq!(parse("<blockquote expandable>q</blockquote>").unwrap(), "q");
         assert_eq!(parse("&#20013;&#x6587;").unwrap(), "中文");
+    }
+
+    #[test]
+    fn shows_telegram_html_safely_on_a_web_page() {
+        assert_eq!(
+            to_web("<b>纪律</b> &lt;明镜&gt; &amp; a&b <i>\"引\"</i>"),
+            "<b>纪律</b> &lt;明镜&gt; &amp; a&amp;b <i>&quot;引&quot;</i>"
+        );
+        assert_eq!(
+            to_web("<strong>x</strong><em>y</em><del>z</del><blockquote expandable>q</blockquote>"),
+            "<b>x</b><i>y</i><s>z</s><blockquote>q</blockquote>"
+        );
+        assert_eq!(
+            to_web("<a href=\"https://x.y/?a=1&amp;b=2\">x</a>"),
+            "<a target=\"_blank\" rel=\"noopener\" href=\"https://x.y/?a=1&amp;b=2\">x</a>"
+        );
+        assert_eq!(to_web("<a href=\"javascript:alert(1)\">x</a>"), "<a>x</a>");
+        assert_eq!(
+            to_web("<span class=\"tg-spoiler\">s</span><tg-spoiler>t</tg-spoiler>"),
+            "<span class=\"spoiler\">s</span><span class=\"spoiler\">t</span>"
+        );
+        assert_eq!(to_web("<code onclick=\"x()\">c</code>"), "<code>c</code>");
     }
 
     #[test]

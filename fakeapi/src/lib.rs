@@ -1,5 +1,6 @@
-//! A fake Telegram Bot API server on `127.0.0.1`, for mingjing's end-to-end tests and
-//! benchmarks.
+//! A Telegram Bot API emulator on `127.0.0.1`: mingjing's fake Telegram in its end-to-end
+//! tests and benchmarks, and in the product's playground (`mingjing playground`, SPEC §15),
+//! which shows its chats in a web page. One emulator serves both.
 //!
 //! It answers the methods mingjing uses with the JSON Telegram sends (every field teloxide
 //! 0.17 requires), keeps Telegram's flood limits as sliding windows, injects faults, and
@@ -83,6 +84,17 @@
 //!   `Too Many Requests: retry after N` with `parameters.retry_after = N`, the whole
 //!   seconds until the window frees (at least 1), and is not recorded as sent.
 //!
+//! # A client's view
+//!
+//! [`FakeApi::history`] gives a chat's messages as a Telegram client shows them: in the
+//! order they came, the bot's edits in place, its HTML parse mode rendered as safe HTML for a
+//! web page (Telegram's tags only, text escaped, links only `http(s)://` and `tg://`),
+//! inline keyboards and documents ([`FakeApi::file`] downloads them, the bot's uploads
+//! included). [`FakeApi::callback_answer`] is what `answerCallbackQuery` said to a tap (a
+//! toast), [`FakeApi::changes`] changes whenever any of this may have, and
+//! [`FakeApi::set_time_offset`] / [`FakeApi::stamp`] give `date` fields the world's clock
+//! when the bot's was moved.
+//!
 //! # teloxide's reading of the answers (teloxide-core 0.13)
 //!
 //! `parameters.retry_after` → `RequestError::RetryAfter`, `parameters.migrate_to_chat_id`
@@ -100,6 +112,7 @@
 //!   send-like ones: checks, faults, limits, the record);
 //! - `limits`: Telegram's flood limits as sliding windows;
 //! - `html`: Telegram's HTML parse mode;
+//! - `world::history`: the client's view;
 //! - `spec`: chats, users, members and the update builders' JSON.
 
 mod html;
@@ -118,6 +131,7 @@ use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 pub use spec::{ChatSpec, ChatType, GROUP_ANONYMOUS_BOT_ID, UserSpec};
+pub use world::Shown;
 
 use server::Shared;
 use spec::{BotSpec, Status};
@@ -293,6 +307,7 @@ impl FakeApi {
         if self.shared.lock().push_update(update) {
             self.shared.updates_version.send_modify(|v| *v += 1);
         }
+        self.shared.world_version.send_modify(|v| *v += 1);
     }
 
     /// Updates [`FakeApi::push_update`] did not queue because privacy mode hides them
@@ -486,6 +501,25 @@ impl FakeApi {
         self.shared.lock().add_user(user);
     }
 
+    /// Moves the world's clock: `date` fields of the bot's messages and of
+    /// [`FakeApi::stamp`]ed updates are the wall clock plus `millis` (a playground whose
+    /// bot runs on a moved clock shows the same time).
+    pub fn set_time_offset(&self, millis: i64) {
+        self.shared.lock().time_offset = millis;
+    }
+
+    /// Gives an update built here (e.g. by [`FakeApi::text_message`]) the world's time.
+    pub fn stamp(&self, mut update: Value) -> Value {
+        let now = self.shared.lock().unix_now();
+        if let Some(Value::Object(o)) = update
+            .as_object_mut()
+            .and_then(|u| u.values_mut().find(|v| v.get("date").is_some()))
+        {
+            o.insert("date".into(), now.into());
+        }
+        update
+    }
+
     // ---- faults and limits --------------------------------------------------------------
 
     /// A fault for every send-like call to `chat_id` until set to `None`.
@@ -609,6 +643,31 @@ impl FakeApi {
             }
         }
         self.sent()
+    }
+
+    // ---- a client's view ----------------------------------------------------------------
+
+    /// A chat's messages as a Telegram client shows them: in the order they came, the
+    /// bot's edits in place, its HTML rendered safe for a web page.
+    pub fn history(&self, chat_id: i64) -> Vec<Shown> {
+        self.shared.lock().history(chat_id)
+    }
+
+    /// What the bot answered (`answerCallbackQuery`) to the tap with this callback query
+    /// id (the `id` of a [`FakeApi::callback_query`] update): its text and `show_alert`.
+    pub fn callback_answer(&self, callback_query_id: &str) -> Option<(Option<String>, bool)> {
+        self.shared.lock().callback_answer(callback_query_id)
+    }
+
+    /// A file's bytes by file id: one a user sent, or a document the bot uploaded.
+    pub fn file(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.shared.lock().files.get(file_id).cloned()
+    }
+
+    /// Changes whenever what a client shows may have changed: after every Bot API call
+    /// (but `getUpdates`) and every pushed update.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.shared.world_version.subscribe()
     }
 
     /// Forgets what was observed (sends, requests, the 429 count) and resets faults, delay

@@ -30,6 +30,9 @@ pub(crate) struct Shared {
     pub updates_version: watch::Sender<u64>,
     /// Bumped on every accepted send: wakes `wait_for_sent`.
     pub sent_version: watch::Sender<u64>,
+    /// Bumped on every call but `getUpdates` and on every pushed update: what a client
+    /// shows may have changed ([`crate::FakeApi::changes`]).
+    pub world_version: watch::Sender<u64>,
 }
 
 impl Shared {
@@ -38,6 +41,7 @@ impl Shared {
             state: Mutex::new(state),
             updates_version: watch::Sender::new(0),
             sent_version: watch::Sender::new(0),
+            world_version: watch::Sender::new(0),
         }
     }
 
@@ -51,6 +55,7 @@ impl Shared {
         if outcome.sent {
             self.sent_version.send_modify(|v| *v += 1);
         }
+        self.world_version.send_modify(|v| *v += 1);
         outcome
     }
 

@@ -939,3 +939,90 @@ async fn get_chat_member_count_counts_the_bot_and_can_be_set_or_fail() {
     );
     assert_eq!(fake.requests_of("getChatMemberCount").len(), 7);
 }
+
+#[tokio::test]
+async fn the_client_view_shows_a_chat_in_order_with_edits_answers_and_files() {
+    let (fake, bot) = start(no_limits()).await;
+    let group = ChatSpec::group(GROUP, "学习小组");
+    let alice = UserSpec::new(7, "张三");
+    fake.set_time_offset(86_400_000);
+    let changes = fake.changes();
+    fake.push_update(fake.stamp(FakeApi::text_message(&group, &alice, "/today <x>")));
+    assert!(changes.has_changed().unwrap(), "a push is a change");
+    let keyboard = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        "✅ 已学习",
+        "ci:1",
+    )]]);
+    let msg = bot
+        .send_message(
+            ChatId(GROUP),
+            "<b>纪律</b> &amp; <a href=\"javascript:x\">明镜</a>",
+        )
+        .parse_mode(ParseMode::Html)
+        .reply_markup(keyboard)
+        .await
+        .unwrap();
+    let tap = fake.callback_query(&alice, msg.id.0, &group, "ci:1");
+    let tap_id = tap["callback_query"]["id"].as_str().unwrap().to_owned();
+    fake.push_update(tap);
+    let q = updates(&bot).await;
+    let UpdateKind::CallbackQuery(q) = &q.last().unwrap().kind else {
+        panic!("{q:?}")
+    };
+    bot.answer_callback_query(q.id.clone())
+        .text("已记录")
+        .await
+        .unwrap();
+    bot.edit_message_reply_markup(ChatId(GROUP), msg.id)
+        .reply_markup(InlineKeyboardMarkup::new(vec![vec![
+            InlineKeyboardButton::callback("✅ 已学习 · 1", "ci:1"),
+        ]]))
+        .await
+        .unwrap();
+    bot.send_document(
+        ChatId(GROUP),
+        InputFile::memory(b"a,b\n".to_vec()).file_name("r.csv"),
+    )
+    .await
+    .unwrap();
+
+    let shown = fake.history(GROUP);
+    assert_eq!(shown.len(), 3, "{shown:#?}");
+    let (asked, morning, file) = (&shown[0], &shown[1], &shown[2]);
+    assert_eq!(
+        (
+            asked.from_name.as_str(),
+            asked.html.as_str(),
+            asked.from_bot
+        ),
+        ("张三", "/today &lt;x&gt;", false)
+    );
+    let tomorrow = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 86_400;
+    assert!(
+        (asked.date - tomorrow).abs() <= 2,
+        "stamped with the world's clock"
+    );
+    assert!(
+        (morning.date - tomorrow).abs() <= 2,
+        "the bot's messages too"
+    );
+    assert!(morning.from_bot && morning.edited);
+    assert_eq!(morning.html, "<b>纪律</b> &amp; <a>明镜</a>");
+    assert_eq!(morning.text, "纪律 & 明镜");
+    assert_eq!(
+        morning.buttons,
+        vec![vec![("✅ 已学习 · 1".to_owned(), "ci:1".to_owned())]]
+    );
+    assert_eq!(
+        fake.callback_answer(&tap_id),
+        Some((Some("已记录".to_owned()), false))
+    );
+    let (name, id) = file.document.clone().expect("a document");
+    assert_eq!(name, "r.csv");
+    assert_eq!(fake.file(&id).as_deref(), Some(&b"a,b\n"[..]));
+    assert!(fake.history(7).is_empty());
+}

@@ -1,7 +1,10 @@
 //! The fake Telegram: its state (chats, members, messages, pending updates, what was sent)
 //! and the Bot API methods as plain functions on that state, called under one lock.
 
+mod history;
 mod sending;
+
+pub use history::Shown;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -194,9 +197,12 @@ struct BotMessage {
     edit_date: Option<i64>,
     /// The text as the bot sent it (markup included), to detect "not modified".
     raw_text: Option<String>,
+    /// Whether `raw_text` and `raw_caption` are in the HTML parse mode.
+    html: bool,
     /// The text a user sees.
     text: Option<String>,
     caption: Option<String>,
+    raw_caption: Option<String>,
     reply_markup: Option<Value>,
     document: Option<Value>,
     reply_to: Option<i32>,
@@ -232,6 +238,12 @@ pub(crate) struct State {
     pub member_counts: HashMap<i64, u32>,
     next_message_id: HashMap<i64, i32>,
     messages: HashMap<(i64, i32), Stored>,
+    /// Every message as it came, for [`State::history`].
+    order: Vec<(i64, i32)>,
+    /// `answerCallbackQuery`'s text and `show_alert`, by callback query id.
+    answers: HashMap<String, (Option<String>, bool)>,
+    /// Milliseconds added to the wall clock in `date` fields (a world whose clock was moved).
+    pub time_offset: i64,
     commands: Value,
     next_file: u64,
     /// Files users sent (by file id), for `getFile` and the download path.
@@ -264,6 +276,9 @@ impl State {
             member_counts: HashMap::new(),
             next_message_id: HashMap::new(),
             messages: HashMap::new(),
+            order: Vec::new(),
+            answers: HashMap::new(),
+            time_offset: 0,
             commands: json!([]),
             next_file: 1,
             files: HashMap::new(),
@@ -321,7 +336,17 @@ impl State {
                 self.commands = json!([]);
                 Reply::Ok(true.into()).into()
             }
-            Method::AnswerCallbackQuery => Reply::Ok(true.into()).into(),
+            Method::AnswerCallbackQuery => {
+                if let Some(id) = params.get("callback_query_id").and_then(Value::as_str) {
+                    let text = params
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    let alert = bool_param(&params, "show_alert");
+                    self.answers.insert(id.to_owned(), (text, alert));
+                }
+                Reply::Ok(true.into()).into()
+            }
             Method::SendMessage => self.send_message(params, now),
             Method::SendDocument => self.send_document(params, uploads, now),
             Method::EditMessageText => self.edit_message_text(params, now),
@@ -747,9 +772,11 @@ impl State {
             }
         }
         if let Some(id) = m.get("message_id").and_then(Value::as_i64) {
-            self.messages
-                .entry((chat_id, id as i32))
-                .or_insert_with(|| Stored::Incoming(m.clone()));
+            let key = (chat_id, id as i32);
+            if let std::collections::hash_map::Entry::Vacant(e) = self.messages.entry(key) {
+                e.insert(Stored::Incoming(m.clone()));
+                self.order.push(key);
+            }
         }
         if let Some(to) = m.get("migrate_to_chat_id").and_then(Value::as_i64) {
             self.migrated.insert(chat_id, to);

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::{BotMessage, Outcome, Reply, SentRecord, State, Stored, Upload, bool_param, i64_param};
-use crate::spec::unix_now;
 use crate::{Fault, html};
 
 /// Things a send-like call must do besides answering, decided by faults.
@@ -52,11 +51,13 @@ impl State {
             Err(r) => return r.into(),
         };
         let message = BotMessage {
-            date: unix_now(),
+            date: self.unix_now(),
             edit_date: None,
             raw_text,
+            html: is_html(&params),
             text: Some(text),
             caption: None,
+            raw_caption: None,
             reply_markup,
             document: None,
             reply_to,
@@ -118,6 +119,11 @@ impl State {
         };
         let n = self.next_file;
         self.next_file += 1;
+        // Like Telegram, a document the bot sent can be fetched again by its file id.
+        if let Some(u) = &upload {
+            self.files
+                .insert(format!("BQACAgUAAxkDAAIB{n:08}"), u.data.clone());
+        }
         let document = match &upload {
             Some(u) => json!({
                 "file_id": format!("BQACAgUAAxkDAAIB{n:08}"),
@@ -133,11 +139,16 @@ impl State {
             }),
         };
         let message = BotMessage {
-            date: unix_now(),
+            date: self.unix_now(),
             edit_date: None,
             raw_text: None,
+            html: is_html(&params),
             text: None,
             caption,
+            raw_caption: params
+                .get("caption")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             reply_markup,
             document: Some(document),
             reply_to,
@@ -166,6 +177,7 @@ impl State {
             Err(r) => return r.into(),
         };
         let raw = raw.to_owned();
+        let html = is_html(&params);
         self.edit(params, now, "editMessageText", move |m, markup| {
             if m.text.is_none() {
                 return Err(Reply::bad(
@@ -176,6 +188,7 @@ impl State {
                 return Err(Reply::bad(NOT_MODIFIED));
             }
             m.raw_text = Some(raw);
+            m.html = html;
             m.text = Some(text);
             m.reply_markup = markup;
             Ok(())
@@ -239,7 +252,7 @@ impl State {
             Ok(p) => p,
             Err(r) => return r.into(),
         };
-        edited.edit_date = Some(unix_now());
+        edited.edit_date = Some(self.unix_now());
         let json = self.bot_message_json(chat_id, message_id, &edited, true);
         self.messages
             .insert((chat_id, message_id), Stored::Bot(edited));
@@ -262,6 +275,7 @@ impl State {
         let json = self.bot_message_json(chat_id, message_id, &message, true);
         self.messages
             .insert((chat_id, message_id), Stored::Bot(message));
+        self.order.push((chat_id, message_id));
         self.push_sent(method, chat_id, message_id, params, document, now);
         Reply::Ok(json)
     }
@@ -387,8 +401,10 @@ impl BotMessage {
             date: self.date,
             edit_date: self.edit_date,
             raw_text: self.raw_text.clone(),
+            html: self.html,
             text: self.text.clone(),
             caption: self.caption.clone(),
+            raw_caption: self.raw_caption.clone(),
             reply_markup: self.reply_markup.clone(),
             document: self.document.clone(),
             reply_to: self.reply_to,
@@ -400,6 +416,14 @@ const NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new 
 
 /// The text a user sees, checked like Telegram does: HTML parsed in `parse_mode` HTML (other
 /// modes are taken verbatim), at most `max` UTF-16 code units, not blank if `empty` says so.
+/// Whether a call asks for Telegram's HTML parse mode.
+fn is_html(params: &Map<String, Value>) -> bool {
+    params
+        .get("parse_mode")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.eq_ignore_ascii_case("html"))
+}
+
 fn render(
     raw: &str,
     params: &Map<String, Value>,
@@ -407,11 +431,7 @@ fn render(
     too_long: &str,
     empty: Option<&str>,
 ) -> Result<String, Reply> {
-    let html = params
-        .get("parse_mode")
-        .and_then(Value::as_str)
-        .is_some_and(|m| m.eq_ignore_ascii_case("html"));
-    let text = if html {
+    let text = if is_html(params) {
         html::parse(raw)
             .map_err(|e| Reply::bad(format!("Bad Request: can't parse entities: {e}")))?
     } else {

@@ -205,6 +205,13 @@ impl<S: Sender> Engine<S> {
         self.lock_plan().counts()
     }
 
+    /// The next instant a scheduled message is due for an active subscription (after the
+    /// clock's now), and its kinds: what the playground's 快进 moves the clock to.
+    pub fn next_due(&self) -> Option<(DateTime<Utc>, Vec<Kind>)> {
+        let (config, calendar) = (&self.inner.config, &self.inner.calendar);
+        self.lock_plan().next_due_from(self.now(), config, calendar)
+    }
+
     fn stopping(&self) -> bool {
         self.inner.shutdown.is_cancelled()
     }

@@ -223,6 +223,50 @@ impl Plan {
             .map(|(at, _)| *at)
     }
 
+    /// The first instant after `after`, looking up to a year ahead, at which a delivery is
+    /// due for an active address of this plan, and the kinds due then (a 记实通报 counts
+    /// while any group takes 组织生活). Days other than today's are computed, not planned:
+    /// what the engine will plan when the day comes.
+    pub fn next_due_from(
+        &self,
+        after: DateTime<Utc>,
+        config: &Config,
+        calendar: &Calendar,
+    ) -> Option<(DateTime<Utc>, Vec<Kind>)> {
+        let live: Vec<(Kind, Rule)> = self
+            .chats
+            .iter()
+            .filter(|((kind, _), to)| {
+                *kind == Kind::OrgSummary
+                    || to.iter().any(|&to| self.get(to).is_some_and(|s| s.active))
+            })
+            .map(|(&key, _)| key)
+            .collect();
+        let start = schedule::local_date(after, config.timezone);
+        for date in start.iter_days().take(366) {
+            let mut first: Option<(DateTime<Utc>, Vec<Kind>)> = None;
+            for &(kind, rule) in &live {
+                let Some(at) = schedule::due_of(kind, rule, date, config, calendar) else {
+                    continue;
+                };
+                if at <= after {
+                    continue;
+                }
+                match &mut first {
+                    Some((best, kinds)) if at == *best => kinds.push(kind),
+                    Some((best, _)) if at > *best => {}
+                    _ => first = Some((at, vec![kind])),
+                }
+            }
+            if let Some((at, mut kinds)) = first {
+                kinds.sort();
+                kinds.dedup();
+                return Some((at, kinds));
+            }
+        }
+        None
+    }
+
     /// The deliveries due after the cursor and up to `now`, as (due, date, chat), and moves
     /// the cursor to `now`. A subscription made or changed after its time starts with the
     /// next one.
@@ -334,6 +378,28 @@ mod tests {
         );
         assert!(p.take_due(at(3, 8, 0)).is_empty(), "nothing twice");
         assert!(p.take_due(at(3, 23, 59)).is_empty());
+    }
+
+    #[test]
+    fn the_next_due_instant_looks_past_today_and_skips_inactive_chats() {
+        let long_ago = at(1, 0, 0);
+        let config = Config::parse("t.toml", "", Path::new(""), &Env::default()).unwrap();
+        let calendar = Calendar::built_in();
+        let subs = vec![
+            sub(-1, Some("07:30"), true, long_ago),
+            sub(-2, Some("06:00"), false, long_ago),
+        ];
+        // Built on Friday 2026-12-04: working days only, by default.
+        let day = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let p = Plan::build(subs.clone(), &[], day, &config, &calendar);
+        let next = |after| p.next_due_from(after, &config, &calendar).map(|(at, _)| at);
+        assert_eq!(next(at(4, 7, 0)), Some(at(4, 7, 30)));
+        assert_eq!(next(at(4, 7, 30)), Some(at(7, 7, 30)), "after it: Monday's");
+        assert_eq!(next(at(5, 12, 0)), Some(at(7, 7, 30)), "not the weekend");
+        let (_, kinds) = p.next_due_from(at(4, 7, 0), &config, &calendar).unwrap();
+        assert!(kinds.contains(&Kind::Edition), "{kinds:?}");
+        let nobody = Plan::build(vec![subs[1].clone()], &[], day, &config, &calendar);
+        assert_eq!(nobody.next_due_from(at(4, 7, 0), &config, &calendar), None);
     }
 
     #[test]

@@ -42,6 +42,8 @@
 //! - [`deliver`]: the delivery engine: the morning push, its limits and guarantees;
 //! - [`bot`]: the Telegram bot: the handler tree, subscriptions, taps, records;
 //! - [`web`]: the optional web server: `/healthz`, `/metrics`, the bot admins' console;
+//! - [`playground`]: the bot in a browser without Telegram: the built-in Bot API emulator
+//!   (the `fakeapi` crate) with a group and its members, a web chat, 快进;
 //! - [`metrics`]: the process's counters and gauges, and the liveness facts of `/healthz`;
 //! - [`cli`]: the commands of the `mingjing` binary (`check` lists the fixed days ahead);
 //! - [`control`]: the running bot's control socket, through which `export` and `preview`
@@ -71,6 +73,7 @@ pub mod metrics;
 pub mod notice;
 pub mod orglife;
 pub mod overrides;
+pub mod playground;
 pub mod replies;
 pub mod report;
 pub mod robot;

@@ -1,7 +1,8 @@
-//! The commands of the `mingjing` binary: run, check, preview, export, import, health. While
-//! the bot runs, `preview` and `export` ask it through [`crate::control`].
+//! The commands of the `mingjing` binary: run, playground, check, preview, export, import,
+//! health. While the bot runs, `preview` and `export` ask it through [`crate::control`].
 
 mod check;
+mod playground;
 
 use std::future::Future;
 use std::io::{Read, Write};
@@ -43,6 +44,17 @@ pub struct Args {
 pub enum Command {
     /// Run the bot (needs a token).
     Run,
+    /// Try the bot in a browser without Telegram: the real bot against a built-in Bot API
+    /// emulator, and a web chat at http://127.0.0.1:PORT/ (no token, no network).
+    Playground {
+        /// The web chat's port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Keep the playground's data in this folder (default: a temporary folder removed
+        /// on exit). The configured storage.path is never used.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// Validate the configuration, the reminders and the holiday data.
     Check,
     /// Print the edition of a date as a member reads it; no token, no network.
@@ -93,6 +105,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
     match args.command.unwrap_or(Command::Run) {
         Command::Run => run(config, clock),
+        Command::Playground { port, data } => playground::run(config, clock, port, data),
         Command::Check => Ok(check::check(&config, &clock)),
         Command::Preview { date } => read_only(&config, &clock, Request::Preview(date)),
         Command::Export { with_secrets } => {
@@ -106,15 +119,30 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
 fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
     if config.token.is_empty() {
         bail!(
-            "no bot token: set TELOXIDE_TOKEN=<token from @BotFather> or telegram.token in the config file (try `mingjing preview` without one)"
+            "no bot token: set TELOXIDE_TOKEN=<token from @BotFather> or telegram.token in the config file (try `mingjing playground` or `mingjing preview` without one)"
         );
     }
-    let (library, calendar) = load_content(&config)?;
-    let store = open_store(&config, &library, &clock)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    serve(runtime()?, config, clock, None)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .context("cannot start the async runtime")
+}
+
+/// Runs the bot until a stop signal (or a refused token): the engine, the update listener,
+/// the web server when configured, and the control socket; or, for the playground, its web
+/// chat in place of the control socket.
+fn serve(
+    runtime: tokio::runtime::Runtime,
+    config: Config,
+    clock: Clock,
+    playground: Option<crate::playground::Setup>,
+) -> anyhow::Result<ExitCode> {
+    let (library, calendar) = load_content(&config)?;
+    let store = open_store(&config, &library, &clock)?;
     // App::new makes the engine, which starts its group-commit worker when it is made.
     let entered = runtime.enter();
     let bot = telegram::client(&config).context("cannot set up the HTTP client for Telegram")?;
@@ -162,7 +190,30 @@ fn run(config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
             let changed = app.changed.clone();
             async move { engine.run(changed).await }
         });
-        let answering = serve_control(host, shutdown.clone());
+        let answering = match playground {
+            Some(setup) => {
+                let next_due: crate::playground::NextDue = {
+                    let engine = engine.clone();
+                    Arc::new(move || engine.next_due())
+                };
+                let playground = Arc::new(crate::playground::Playground {
+                    fake: setup.fake,
+                    clock: app.clock.clone(),
+                    next_due,
+                    timezone: app.config.timezone,
+                    shutdown: shutdown.clone(),
+                });
+                playground.sync_time();
+                if setup.fresh {
+                    tokio::spawn(crate::playground::greet(playground.fake.clone()));
+                }
+                Some(tokio::spawn(crate::playground::serve(
+                    setup.listener,
+                    playground,
+                )))
+            }
+            None => serve_control(host, shutdown.clone()),
+        };
         let served = bot::serve(app, bot, shutdown.clone()).await;
         // However the bot stopped (a signal, or a refused token), everything stops.
         shutdown.cancel();

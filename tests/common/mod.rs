@@ -7,6 +7,7 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod playground;
 pub mod proxy;
 pub mod web;
 

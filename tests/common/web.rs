@@ -109,12 +109,34 @@ impl Http {
         self.request("POST", path, cookie, Some(body)).await
     }
 
+    /// POSTs `body` as JSON to `path`.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Answer {
+        self.send(
+            "POST",
+            path,
+            None,
+            Some(("application/json", body.to_string())),
+        )
+        .await
+    }
+
     async fn request(
         &self,
         method: &str,
         path: &str,
         cookie: Option<&str>,
         body: Option<String>,
+    ) -> Answer {
+        let body = body.map(|b| ("application/x-www-form-urlencoded", b));
+        self.send(method, path, cookie, body).await
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<(&str, String)>,
     ) -> Answer {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))
             .await
@@ -126,18 +148,18 @@ impl Http {
         if let Some(c) = cookie {
             head += &format!("Cookie: {c}\r\n");
         }
-        let body = body.unwrap_or_default();
+        let (kind, body) = body.unwrap_or_default();
         if method == "POST" {
-            head += "Content-Type: application/x-www-form-urlencoded\r\n";
+            head += &format!("Content-Type: {kind}\r\n");
             head += &format!("Content-Length: {}\r\n", body.len());
         }
         head += "\r\n";
         stream.write_all(head.as_bytes()).await.unwrap();
         stream.write_all(body.as_bytes()).await.unwrap();
         let mut raw = Vec::new();
-        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
+        tokio::time::timeout(Duration::from_secs(40), stream.read_to_end(&mut raw))
             .await
-            .expect("an answer within 10 s")
+            .expect("an answer within 40 s")
             .unwrap();
         parse(&raw)
     }

@@ -1,0 +1,202 @@
+//! `mingjing playground` (SPEC §15) through its web chat's JSON API, the way the page uses
+//! it: the world is set up through the Bot API, members speak and tap, 快进 brings the next
+//! scheduled message, documents download, and the data stays only with `--data`. (The
+//! page itself, in a browser: tests/browser.rs.)
+
+mod common;
+
+use std::time::Duration;
+
+use common::playground::Playground;
+use common::web::Http;
+use serde_json::{Value, json};
+
+const GROUP: i64 = -1_001_000_000_001;
+const YOU: i64 = 10_001;
+const ZHANG: i64 = 10_002;
+
+/// The state once `ready` holds for it (the page's long poll, followed).
+async fn state_until(http: &Http, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut version: Option<u64> = None;
+    loop {
+        let path = match version {
+            Some(v) => format!("/api/state?v={v}"),
+            None => "/api/state".to_string(),
+        };
+        let answer = http.get(&path, None).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        let state: Value = serde_json::from_str(&answer.body).unwrap();
+        if ready(&state) {
+            return state;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not within 30 s: {what}; the state:\n{state:#}"
+        );
+        version = state["v"].as_u64();
+    }
+}
+
+fn messages(state: &Value, chat: i64) -> Vec<Value> {
+    state["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == chat)
+        .map(|c| c["messages"].as_array().unwrap().clone())
+        .unwrap_or_default()
+}
+
+fn any_message(state: &Value, chat: i64, text: &str) -> bool {
+    messages(state, chat)
+        .iter()
+        .any(|m| m["html"].as_str().unwrap_or_default().contains(text))
+}
+
+#[tokio::test]
+async fn members_speak_tap_and_fast_forward_through_the_bot_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pg = Playground::start(dir.path(), "2026-12-07T10:00:00+08:00", None);
+    let http = pg.http();
+    let page = http.get("/", None).await;
+    assert!(page.body.contains("明镜 · 体验场"), "{page:?}");
+
+    // Set up through the Bot API: the bot greeted, subscribed, 组织生活 on, /start answered.
+    let state = state_until(&http, "the greeting", |s| {
+        any_message(s, GROUP, "已订阅") && any_message(s, YOU, "/help") && s["next"].is_object()
+    })
+    .await;
+    assert!(any_message(&state, GROUP, "组织生活"));
+    assert_eq!(state["next"]["label"], "12月8日 周二 08:00 早间提醒");
+    assert_eq!(state["today"], "12月7日 周一");
+
+    // A member's command, answered in the group; bad input is refused and changes nothing.
+    let sent = http
+        .post_json(
+            "/api/send",
+            &json!({ "chat": GROUP, "from": ZHANG, "text": "/today" }),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{sent:?}");
+    state_until(&http, "the edition", |s| {
+        any_message(s, GROUP, "【纪律明镜·天天照】")
+    })
+    .await;
+    for (body, why) in [
+        (
+            json!({ "chat": GROUP, "from": 99, "text": "/today" }),
+            "没有这位成员",
+        ),
+        (
+            json!({ "chat": YOU, "from": ZHANG, "text": "/today" }),
+            "这个对话里没有",
+        ),
+        (
+            json!({ "chat": GROUP, "from": ZHANG, "text": "  " }),
+            "为空",
+        ),
+    ] {
+        let refused = http.post_json("/api/send", &body).await;
+        assert_eq!(refused.status, 400, "{refused:?}");
+        assert!(refused.body.contains(why), "{}", refused.body);
+    }
+
+    // 快进: the clock just before Tuesday 08:00; the morning message comes seconds later.
+    let forwarded = http.post_json("/api/forward", &json!({})).await;
+    assert_eq!(forwarded.status, 200, "{forwarded:?}");
+    let state = state_until(&http, "the morning message", |s| {
+        messages(s, GROUP)
+            .iter()
+            .any(|m| m["buttons"].as_array().is_some_and(|b| !b.is_empty()))
+    })
+    .await;
+    let morning = messages(&state, GROUP)
+        .into_iter()
+        .find(|m| m["buttons"].as_array().is_some_and(|b| !b.is_empty()))
+        .unwrap();
+    assert!(
+        morning["html"].as_str().unwrap().contains("2026年12月8日"),
+        "{morning}"
+    );
+    assert_eq!(morning["time"], "08:00", "the world's clock moved too");
+    assert_eq!(state["today"], "12月8日 周二");
+    assert_eq!(state["next"]["label"], "12月9日 周三 08:00 早间提醒");
+
+    // A tap: the bot's answer as the toast, the button's count edited in place.
+    let button = &morning["buttons"][0][0];
+    let tap =
+        json!({ "chat": GROUP, "from": ZHANG, "message": morning["id"], "data": button["data"] });
+    let tapped = http.post_json("/api/tap", &tap).await;
+    assert_eq!(tapped.status, 200, "{tapped:?}");
+    let toast: Value = serde_json::from_str(&tapped.body).unwrap();
+    assert!(
+        toast["toast"].as_str().unwrap().contains("已记录"),
+        "{toast}"
+    );
+    let state = state_until(&http, "the count", |s| {
+        messages(s, GROUP)
+            .iter()
+            .any(|m| m["id"] == morning["id"] && m["buttons"][0][0]["text"] == "✅ 已学习 · 1")
+    })
+    .await;
+    let edited = messages(&state, GROUP)
+        .into_iter()
+        .find(|m| m["id"] == morning["id"])
+        .unwrap();
+    assert_eq!(edited["edited"], true);
+
+    // /report: a document in your private chat, downloadable.
+    http.post_json(
+        "/api/send",
+        &json!({ "chat": GROUP, "from": YOU, "text": "/report" }),
+    )
+    .await;
+    let state = state_until(&http, "the report", |s| {
+        messages(s, YOU).iter().any(|m| m["doc"].is_object())
+    })
+    .await;
+    let doc = messages(&state, YOU)
+        .into_iter()
+        .find_map(|m| m["doc"].as_object().cloned())
+        .unwrap();
+    let file = http.get(doc["url"].as_str().unwrap(), None).await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.contains("张三"), "{}", file.body);
+    assert_eq!(http.get("/files/nothing", None).await.status, 404);
+
+    pg.stop().await;
+    pg.assert_left_nothing(dir.path());
+}
+
+#[tokio::test]
+async fn with_data_the_subscription_outlives_the_playground_and_the_month_start_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("kept");
+    // The last day of the year, after its morning message.
+    let now = "2026-12-31T10:00:00+08:00";
+    let mut pg = Playground::start(dir.path(), now, Some(&data));
+    let http = pg.http();
+    state_until(&http, "the greeting", |s| {
+        any_message(s, GROUP, "已订阅") && any_message(s, GROUP, "已开启")
+    })
+    .await;
+    pg.stop().await;
+    assert!(data.join("data").exists(), "the data is kept");
+
+    // Again: the emulator's chats start empty and nobody greets again, but the bot
+    // remembers the group, and its next message is the new month's first.
+    let mut pg = Playground::start(dir.path(), now, Some(&data));
+    let http = pg.http();
+    let state = state_until(&http, "the next message", |s| s["next"].is_object()).await;
+    assert!(messages(&state, GROUP).is_empty(), "{state:#}");
+    let label = state["next"]["label"].as_str().unwrap();
+    assert!(label.contains("月初提醒"), "{label}");
+    http.post_json("/api/forward", &json!({})).await;
+    state_until(&http, "the 月初提醒", |s| {
+        any_message(s, GROUP, "【月初提醒】")
+    })
+    .await;
+    pg.stop().await;
+    assert!(!dir.path().join("configured-data").exists());
+}

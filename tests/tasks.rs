@@ -258,3 +258,47 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
         "{text}"
     );
 }
+
+/// A card and a progress prompt that meet a short 429 (a group's 20 messages a minute)
+/// wait it out rather than be lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_card_and_a_prompt_wait_out_a_short_429() {
+    let g = branch();
+    let mut h = Harness::prepare(Setup {
+        now: Some(shanghai("2026-06-01 10:00:00")),
+        subscriptions: vec![subscription(&g)],
+        ..Setup::default()
+    })
+    .await;
+    h.fake.add_chat(g.clone());
+    h.fake.set_member_status(g.id, chair().id, "administrator");
+    h.launch().await;
+
+    h.fake.fail_next_sends(1, fakeapi::Fault::RetryAfter(1));
+    let card = h
+        .answer(FakeApi::text_message(
+            &g,
+            &chair(),
+            "/task 报送半年工作总结",
+        ))
+        .await;
+    assert!(card.text.unwrap().contains("【督办 #1】"));
+    h.fake.fail_next_sends(1, fakeapi::Fault::RetryAfter(1));
+    let toast = h
+        .tap(
+            &alice(),
+            &g,
+            card.message_id,
+            &button_data_of(&h, &g, "报进展"),
+        )
+        .await;
+    assert!(!toast.is_empty());
+    wait_for(&h, g.id, "请直接回复本消息").await;
+    assert_eq!(h.fake.count_429(), 2);
+}
+
+/// The callback data of the button `label` on the group's first card.
+fn button_data_of(h: &Harness, g: &ChatSpec, label: &str) -> String {
+    let card = sent_with(h, g.id, "【督办 #1】").remove(0);
+    button_data(&card, label)
+}

@@ -169,3 +169,21 @@ async fn an_exported_workbook_edited_and_sent_back_updates_one_and_adds_one() {
     let conduct = h.say(&admin_chat(), &admin(), "/list 作风 3").await;
     assert!(conduct.contains("这是在 Excel 里新加的一条"), "{conduct}");
 }
+
+/// Telegram allows about one message a second in a private chat: a dry run that follows
+/// another answer closely gets a 429, and must wait it out rather than be lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_waits_out_a_short_429() {
+    let h = Harness::start().await;
+    h.fake.fail_next_sends(1, fakeapi::Fault::RetryAfter(1));
+    let csv = "编号,类别,文本,来源,日期\n,廉政,节前再发一条廉洁提醒：不收节礼。,,\n";
+    let dry = upload(&h, "条目.csv", csv.as_bytes()).await;
+    assert!(
+        dry.text
+            .as_deref()
+            .unwrap_or_default()
+            .contains("新增 1 条"),
+        "{dry:?}"
+    );
+    assert_eq!(h.fake.count_429(), 1, "the first attempt was refused");
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, ParseMode};
 
-use super::{App, with_store};
+use super::{App, outbox, with_store};
 use crate::notice::{self, Decision, Notice};
 use crate::replies::{self, notice as texts};
 use crate::telegram::{self, describe};
@@ -49,11 +49,9 @@ pub async fn notice(bot: &Bot, app: &Arc<App>, msg: &Message, text: Option<Strin
         }
     };
     tracing::info!(notice = %draft.id, author, count, "notice drafted");
-    let sent = bot
-        .send_message(msg.chat.id, texts::preview(&draft.text, count))
-        .parse_mode(ParseMode::Html)
-        .reply_markup(telegram::keyboard(&notice::buttons(&draft.id)))
-        .await;
+    let preview = texts::preview(&draft.text, count);
+    let keyboard = Some(telegram::keyboard(&notice::buttons(&draft.id)));
+    let sent = outbox::try_send_with(bot, msg.chat.id, preview, keyboard).await;
     match sent {
         Ok(_) => String::new(),
         Err(e) => {

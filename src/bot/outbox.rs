@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InputFile, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters};
+use teloxide::types::{
+    InlineKeyboardMarkup, InputFile, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters,
+};
 
 use crate::config::Token;
 use crate::telegram::describe;
@@ -49,6 +51,28 @@ pub async fn try_send(
         async move { req.await }
     })
     .await
+    .map(drop)
+}
+
+/// Sends `html` with buttons (a task card, a preview to confirm, a prompt), waiting out
+/// short 429s like every answer; the message sent.
+pub async fn try_send_with(
+    bot: &Bot,
+    chat: ChatId,
+    html: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<Message, RequestError> {
+    with_retries(|| {
+        let mut req = bot
+            .send_message(chat, html.clone())
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if let Some(k) = &keyboard {
+            req = req.reply_markup(k.clone());
+        }
+        async move { req.await }
+    })
+    .await
 }
 
 /// Sends a file (e.g. a report) to `chat`, waiting out short 429s.
@@ -65,17 +89,18 @@ pub async fn try_send_file(
         async move { req.await }
     })
     .await
+    .map(drop)
 }
 
 /// Makes `request` again after a 429 asking for a short wait, up to [`ATTEMPTS`] times.
-async fn with_retries<F, R>(mut request: impl FnMut() -> F) -> Result<(), RequestError>
+async fn with_retries<F, R>(mut request: impl FnMut() -> F) -> Result<R, RequestError>
 where
     F: Future<Output = Result<R, RequestError>>,
 {
     let mut attempt = 1;
     loop {
         match request().await {
-            Ok(_) => return Ok(()),
+            Ok(r) => return Ok(r),
             Err(RequestError::RetryAfter(s))
                 if s.duration() <= LONGEST_WAIT && attempt < ATTEMPTS =>
             {

@@ -11,7 +11,7 @@ use teloxide::{ApiError, RequestError};
 use super::handlers::{authorize, chat_info};
 use super::orglife::Marker;
 use super::taps::{self, coalesce};
-use super::{App, with_store};
+use super::{App, outbox, with_store};
 use crate::checkin::Edited;
 use crate::command::Audience;
 use crate::replies::{self, tasks as texts};
@@ -122,11 +122,8 @@ async fn create(bot: &Bot, app: &Arc<App>, msg: &Message, major: bool, title: St
     };
     tracing::info!(chat_id, number = task.number, "task created");
     let html = texts::card(&task, today, app.config.timezone);
-    let sent = bot
-        .send_message(msg.chat.id, html)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(telegram::keyboard(&crate::tasks::buttons(&task)))
-        .await;
+    let keyboard = Some(telegram::keyboard(&crate::tasks::buttons(&task)));
+    let sent = outbox::try_send_with(bot, msg.chat.id, html, keyboard).await;
     match sent {
         Ok(card) => {
             let (number, id) = (task.number, i64::from(card.id.0));
@@ -226,10 +223,7 @@ pub async fn tap(
         return match task {
             Ok(Some(task)) if task.is_open() => {
                 let prompt = texts::progress_prompt(&task);
-                let sent = bot
-                    .send_message(message.chat.id, prompt)
-                    .parse_mode(ParseMode::Html)
-                    .await;
+                let sent = outbox::try_send_with(bot, message.chat.id, prompt, None).await;
                 if let Err(e) = sent {
                     tracing::warn!(chat_id, error = %describe(&e, &app.config.token), "cannot ask for progress");
                 }

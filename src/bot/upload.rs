@@ -100,11 +100,8 @@ pub async fn on_document(bot: &Bot, app: &Arc<App>, msg: &Message) -> Option<Str
             data: format!("{BUTTON}no:{number}"),
         },
     ]];
-    let sent = bot
-        .send_message(msg.chat.id, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(telegram::keyboard(&buttons))
-        .await;
+    let keyboard = Some(telegram::keyboard(&buttons));
+    let sent = outbox::try_send_with(bot, msg.chat.id, text, keyboard).await;
     if let Err(e) = sent {
         tracing::warn!(error = %describe(&e, &app.config.token), "cannot send a dry run");
     }

@@ -200,3 +200,54 @@ async fn with_data_the_subscription_outlives_the_playground_and_the_month_start_
     pg.stop().await;
     assert!(!dir.path().join("configured-data").exists());
 }
+
+#[tokio::test]
+async fn a_reply_and_a_file_reach_the_bot_as_on_telegram() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let mut pg = Playground::start(dir.path(), "2026-12-07T10:00:00+08:00", None);
+    let http = pg.http();
+    state_until(&http, "the greeting", |s| any_message(s, YOU, "/help")).await;
+
+    // In your private chat: a text, then `/add 作风` as a reply to it adds it.
+    let text = "体验场回复测试：开短会、讲短话";
+    let send = |body: Value| async move { http.post_json("/api/send", &body).await };
+    send(json!({ "chat": YOU, "from": YOU, "text": text })).await;
+    let state = state_until(&http, "the text", |s| any_message(s, YOU, text)).await;
+    let mine = messages(&state, YOU)
+        .into_iter()
+        .find(|m| m["html"] == text)
+        .unwrap();
+    let replied =
+        send(json!({ "chat": YOU, "from": YOU, "text": "/add 作风", "reply_to": mine["id"] }))
+            .await;
+    assert_eq!(replied.status, 200, "{replied:?}");
+    let state = state_until(&http, "the item added", |s| any_message(s, YOU, "已添加 #")).await;
+    let reply = messages(&state, YOU)
+        .into_iter()
+        .find(|m| m["html"] == "/add 作风")
+        .unwrap();
+    assert_eq!(reply["reply_to"], mine["id"], "shown as a reply");
+    let gone = send(json!({ "chat": YOU, "from": YOU, "text": "x", "reply_to": 999_999 })).await;
+    assert_eq!(gone.status, 400, "{gone:?}");
+
+    // A CSV of texts sent as a file: the bot's import preview, with its confirm button.
+    let csv = "编号,类别,文本,来源,日期\n,廉政,体验场导入测试：节日期间不收受礼品礼金。,,\n";
+    let data = base64::engine::general_purpose::STANDARD.encode(csv);
+    let up = json!({ "chat": YOU, "from": YOU, "name": "条目.csv", "data": data });
+    let sent = http.post_json("/api/upload", &up).await;
+    assert_eq!(sent.status, 200, "{sent:?}");
+    let state = state_until(&http, "the preview", |s| any_message(s, YOU, "导入预览")).await;
+    let file = messages(&state, YOU)
+        .into_iter()
+        .find(|m| m["doc"]["name"] == "条目.csv")
+        .expect("the file shows in the chat");
+    let back = http.get(file["doc"]["url"].as_str().unwrap(), None).await;
+    assert_eq!(back.body, csv, "and downloads as it was sent");
+    assert!(any_message(&state, YOU, "新增 1 条"));
+    let empty = json!({ "chat": YOU, "from": YOU, "name": "x.csv", "data": "" });
+    assert_eq!(http.post_json("/api/upload", &empty).await.status, 400);
+
+    pg.stop().await;
+    pg.assert_left_nothing(dir.path());
+}

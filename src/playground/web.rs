@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,6 +24,8 @@ const LONG_POLL: Duration = Duration::from_secs(25);
 const TAP_ANSWER: Duration = Duration::from_secs(5);
 /// The longest text a member may type (Telegram's limit).
 const MAX_TEXT: usize = 4096;
+/// The largest file a member may send (the largest a bot may download from Telegram).
+const MAX_FILE: usize = 20 * 1024 * 1024;
 
 const PAGE: &str = include_str!("page.html");
 
@@ -37,6 +39,11 @@ pub async fn serve(listener: TcpListener, playground: Arc<Playground>) {
         .route("/api/state", get(state))
         .route("/api/send", post(send))
         .route("/api/tap", post(tap))
+        .route(
+            "/api/upload",
+            // Base64 makes 3 bytes 4.
+            post(upload).layer(DefaultBodyLimit::max(MAX_FILE / 3 * 4 + 4096)),
+        )
         .route("/api/forward", post(forward))
         .route("/files/{id}", get(file))
         .with_state(playground);
@@ -131,6 +138,7 @@ fn message_json(pg: &Playground, m: &Shown) -> Value {
         "html": m.html,
         "buttons": buttons,
         "doc": m.document.as_ref().map(|(name, id)| json!({ "name": name, "url": format!("/files/{id}") })),
+        "reply_to": m.reply_to,
     })
 }
 
@@ -182,6 +190,9 @@ struct Typed {
     chat: i64,
     from: i64,
     text: String,
+    /// The message this one replies to (a tap on it in the page).
+    #[serde(default)]
+    reply_to: Option<i32>,
 }
 
 /// A member's message: an update for the bot.
@@ -194,8 +205,43 @@ async fn send(State(pg): Shared, axum::Json(typed): axum::Json<Typed>) -> Respon
     if text.is_empty() || text.chars().count() > MAX_TEXT {
         return refuse("消息为空或过长。");
     }
-    pg.fake
-        .push_update(pg.fake.stamp(FakeApi::text_message(&chat, &from, text)));
+    let update = match typed.reply_to {
+        None => FakeApi::text_message(&chat, &from, text),
+        Some(id) => match pg.fake.message_json(chat.id, id) {
+            Some(replied) => FakeApi::reply_to(&chat, &from, text, &replied),
+            None => return refuse("要回复的消息已不存在。"),
+        },
+    };
+    pg.fake.push_update(pg.fake.stamp(update));
+    axum::Json(json!({ "ok": true })).into_response()
+}
+
+#[derive(Deserialize)]
+struct Uploaded {
+    chat: i64,
+    from: i64,
+    name: String,
+    /// The file's bytes in base64.
+    data: String,
+}
+
+/// A member sends a file (e.g. an Excel table of texts to import): a document message.
+async fn upload(State(pg): Shared, axum::Json(up): axum::Json<Uploaded>) -> Response {
+    use base64::Engine;
+    let (chat, from) = match who_where(up.chat, up.from) {
+        Ok(x) => x,
+        Err(why) => return refuse(why),
+    };
+    let name = up.name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return refuse("文件名无效。");
+    }
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(up.data.as_bytes()) {
+        Ok(b) if !b.is_empty() && b.len() <= MAX_FILE => b,
+        _ => return refuse("文件为空、过大或无法读取。"),
+    };
+    let update = pg.fake.document_message(&chat, &from, name, &bytes);
+    pg.fake.push_update(pg.fake.stamp(update));
     axum::Json(json!({ "ok": true })).into_response()
 }
 

@@ -54,6 +54,20 @@ fn any_message(state: &Value, chat: i64, text: &str) -> bool {
         .any(|m| m["html"].as_str().unwrap_or_default().contains(text))
 }
 
+/// The status of a request for the page with another site's name in `Host`.
+async fn foreign_host_status(port: u16) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let request =
+        "GET /api/state HTTP/1.1\r\nHost: rebound.example:8080\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 #[tokio::test]
 async fn members_speak_tap_and_fast_forward_through_the_bot_api() {
     let dir = tempfile::tempdir().unwrap();
@@ -61,6 +75,7 @@ async fn members_speak_tap_and_fast_forward_through_the_bot_api() {
     let http = pg.http();
     let page = http.get("/", None).await;
     assert!(page.body.contains("明镜 · 体验场"), "{page:?}");
+    assert_eq!(foreign_host_status(http.port).await, 403, "DNS rebinding");
 
     // Set up through the Bot API: the bot greeted, subscribed, 组织生活 on, /start answered.
     let state = state_until(&http, "the greeting", |s| {
@@ -101,6 +116,10 @@ async fn members_speak_tap_and_fast_forward_through_the_bot_api() {
         assert_eq!(refused.status, 400, "{refused:?}");
         assert!(refused.body.contains(why), "{}", refused.body);
     }
+
+    // A cross-site form cannot 快进 (a JSON request only).
+    let form = http.post("/api/forward", None, &[]).await;
+    assert_eq!(form.status, 415, "{form:?}");
 
     // 快进: the clock just before Tuesday 08:00; the morning message comes seconds later.
     let forwarded = http.post_json("/api/forward", &json!({})).await;

@@ -190,6 +190,8 @@ fn serve(
             let changed = app.changed.clone();
             async move { engine.run(changed).await }
         });
+        // The playground's emulator is Telegram: it stays up until the bot has stopped.
+        let emulator = playground.as_ref().map(|setup| setup.fake.clone());
         let answering = match playground {
             Some(setup) => {
                 let next_due: crate::playground::NextDue = {
@@ -228,6 +230,7 @@ fn serve(
         if let Some(web) = web {
             let _ = web.await;
         }
+        drop(emulator);
         served
     });
     runtime.shutdown_timeout(Duration::from_secs(1));

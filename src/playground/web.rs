@@ -46,6 +46,7 @@ pub async fn serve(listener: TcpListener, playground: Arc<Playground>) {
         )
         .route("/api/forward", post(forward))
         .route("/files/{id}", get(file))
+        .layer(axum::middleware::from_fn(local_only))
         .with_state(playground);
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
@@ -53,6 +54,33 @@ pub async fn serve(listener: TcpListener, playground: Arc<Playground>) {
     if let Err(e) = served {
         tracing::error!(error = %e, "the playground's web server failed");
     }
+}
+
+/// Answers only requests addressed to this machine by name: a web page elsewhere that
+/// points its own host name at 127.0.0.1 (DNS rebinding) is refused. (Cross-site posts are
+/// refused anyway: every change is a JSON request, which browsers send across sites only
+/// after a preflight this server does not grant.)
+async fn local_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if is_local(host) {
+        next.run(request).await
+    } else {
+        (StatusCode::FORBIDDEN, "只接受本机地址的访问").into_response()
+    }
+}
+
+/// Whether a `Host` header names this machine: `127.0.0.1`, `localhost` or `[::1]`, with or
+/// without a port.
+fn is_local(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "::1")
 }
 
 #[derive(Deserialize)]
@@ -281,8 +309,9 @@ async fn tap(State(pg): Shared, axum::Json(tapped): axum::Json<Tapped>) -> Respo
     axum::Json(json!({ "toast": toast, "alert": alert })).into_response()
 }
 
-/// 快进: the clock to just before the next scheduled message.
-async fn forward(State(pg): Shared) -> Response {
+/// 快进: the clock to just before the next scheduled message. A JSON request (`{}`), like
+/// every change.
+async fn forward(State(pg): Shared, _: axum::Json<Value>) -> Response {
     match pg.fast_forward() {
         Some(_) => axum::Json(json!({ "ok": true, "next": next_json(&pg) })).into_response(),
         None => (
@@ -342,6 +371,26 @@ mod tests {
     fn file_names_are_encoded_for_the_download_header() {
         assert_eq!(percent_encode("report-2026-12.csv"), "report-2026-12.csv");
         assert_eq!(percent_encode("记实 1.xlsx"), "%E8%AE%B0%E5%AE%9E%201.xlsx");
+    }
+
+    #[test]
+    fn only_this_machine_by_name_is_served() {
+        for host in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "localhost",
+            "[::1]:8080",
+        ] {
+            assert!(is_local(host), "{host}");
+        }
+        for host in [
+            "evil.example:8080",
+            "127.0.0.1.evil.example",
+            "",
+            "[::2]:80",
+        ] {
+            assert!(!is_local(host), "{host}");
+        }
     }
 
     #[test]

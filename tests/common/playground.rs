@@ -89,6 +89,8 @@ impl Playground {
         .await;
         assert!(stopped, "the playground did not stop:\n{}", self.log());
         assert!(status.unwrap().success(), "{:?}:\n{}", status, self.log());
+        // Its emulator is its Telegram: up until the bot stopped.
+        assert!(!self.log().contains("getUpdates failed"), "{}", self.log());
     }
 
     /// After a stop: the temporary data folder was removed, and the configured

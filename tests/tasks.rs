@@ -71,8 +71,9 @@ fn shown(h: &Harness, card: &Sent) -> String {
     m["text"].as_str().unwrap().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn tasks_are_assigned_reported_chased_and_told_overdue() {
+/// The bot on Monday 1 June 2026 at 10:00 (working days), the branch subscribed, its chair
+/// an admin of it.
+async fn start() -> Harness {
     let g = branch();
     let mut h = Harness::prepare(Setup {
         schedule: Some("[schedule]\ndays = \"workdays\"".into()),
@@ -84,6 +85,12 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
     h.fake.add_chat(g.clone());
     h.fake.set_member_status(g.id, chair().id, "administrator");
     h.launch().await;
+    h
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tasks_are_assigned_reported_chased_and_told_overdue() {
+    let (g, mut h) = (branch(), start().await);
 
     // Only a chat admin assigns; bad titles are explained and change nothing.
     let answer = h.say(&g, &member(), "/task 报送半年工作总结").await;
@@ -263,16 +270,7 @@ async fn tasks_are_assigned_reported_chased_and_told_overdue() {
 /// wait it out rather than be lost.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_card_and_a_prompt_wait_out_a_short_429() {
-    let g = branch();
-    let mut h = Harness::prepare(Setup {
-        now: Some(shanghai("2026-06-01 10:00:00")),
-        subscriptions: vec![subscription(&g)],
-        ..Setup::default()
-    })
-    .await;
-    h.fake.add_chat(g.clone());
-    h.fake.set_member_status(g.id, chair().id, "administrator");
-    h.launch().await;
+    let (g, h) = (branch(), start().await);
 
     h.fake.fail_next_sends(1, fakeapi::Fault::RetryAfter(1));
     let card = h

@@ -269,17 +269,10 @@ async fn find_text(c: &Client, css: &str, wanted: &str) -> Element {
             }
         }
         if std::time::Instant::now() > deadline {
-            let page = main_text_of(c).await;
+            let page = main_text(c).await;
             panic!("no {css} with {wanted:?} within 30 s; the page shows:\n{page}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn main_text_of(c: &Client) -> String {
-    match c.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(e) => format!("<{e}>"),
     }
 }
 

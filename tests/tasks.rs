@@ -280,23 +280,12 @@ async fn a_card_and_a_prompt_wait_out_a_short_429() {
             "/task 报送半年工作总结",
         ))
         .await;
-    assert!(card.text.unwrap().contains("【督办 #1】"));
+    assert!(card.text.as_deref().unwrap().contains("【督办 #1】"));
     h.fake.fail_next_sends(1, fakeapi::Fault::RetryAfter(1));
     let toast = h
-        .tap(
-            &alice(),
-            &g,
-            card.message_id,
-            &button_data_of(&h, &g, "报进展"),
-        )
+        .tap(&alice(), &g, card.message_id, &button_data(&card, "报进展"))
         .await;
     assert!(!toast.is_empty());
     wait_for(&h, g.id, "请直接回复本消息").await;
     assert_eq!(h.fake.count_429(), 2);
-}
-
-/// The callback data of the button `label` on the group's first card.
-fn button_data_of(h: &Harness, g: &ChatSpec, label: &str) -> String {
-    let card = sent_with(h, g.id, "【督办 #1】").remove(0);
-    button_data(&card, label)
 }

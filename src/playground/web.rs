@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use super::{GROUP, GROUP_TITLE, MEMBERS, Playground, YOU, YOUR_NAME, kinds_label};
+use crate::delivery::Kind;
 
 /// How long a request for the state waits for a change before answering anyway.
 const LONG_POLL: Duration = Duration::from_secs(25);
@@ -112,7 +113,7 @@ async fn state(State(pg): Shared, Query(since): Query<Since>) -> Response {
         "v": v,
         "now": pg.clock.now().timestamp_millis(),
         "today": day_label(pg.clock.now(), &pg),
-        "next": next_json(&pg),
+        "next": next_json(&pg, (pg.next_due)()),
         "you": YOU,
         "chats": chats,
     });
@@ -178,8 +179,9 @@ fn day_label(at: DateTime<Utc>, pg: &Playground) -> String {
     format!("{}月{}日 周{weekday}", local.month(), local.day())
 }
 
-fn next_json(pg: &Playground) -> Value {
-    match (pg.next_due)() {
+/// The next scheduled message (`Engine::next_due`) as the page shows it.
+fn next_json(pg: &Playground, next: Option<(DateTime<Utc>, Vec<Kind>)>) -> Value {
+    match next {
         Some((at, kinds)) => {
             let local = at.with_timezone(&pg.timezone);
             json!({
@@ -313,7 +315,9 @@ async fn tap(State(pg): Shared, axum::Json(tapped): axum::Json<Tapped>) -> Respo
 /// every change.
 async fn forward(State(pg): Shared, _: axum::Json<Value>) -> Response {
     match pg.fast_forward() {
-        Some(_) => axum::Json(json!({ "ok": true, "next": next_json(&pg) })).into_response(),
+        Some(next) => {
+            axum::Json(json!({ "ok": true, "next": next_json(&pg, Some(next)) })).into_response()
+        }
         None => (
             StatusCode::CONFLICT,
             axum::Json(json!({ "error": "没有待发的定时消息：请先在群里发送 /subscribe 订阅。" })),

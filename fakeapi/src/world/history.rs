@@ -56,10 +56,7 @@ impl State {
                         Some(raw) => html::escape(raw),
                         None => String::new(),
                     };
-                    let document = m.document.as_ref().map(|d| {
-                        let field = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default();
-                        (field("file_name").to_owned(), field("file_id").to_owned())
-                    });
+                    let document = m.document.as_ref().map(document);
                     Shown {
                         message_id: id,
                         from_id: self.bot.id,
@@ -98,10 +95,7 @@ fn incoming(id: i32, m: &Value) -> Shown {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let document = m.get("document").map(|d| {
-        let field = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default();
-        (field("file_name").to_owned(), field("file_id").to_owned())
-    });
+    let document = m.get("document").map(document);
     Shown {
         message_id: id,
         from_id: m.pointer("/from/id").and_then(Value::as_i64).unwrap_or(0),
@@ -120,6 +114,19 @@ fn incoming(id: i32, m: &Value) -> Shown {
     }
 }
 
+/// A `Document`'s file name and file id.
+fn document(d: &Value) -> (String, String) {
+    (field(d, "file_name"), field(d, "file_id"))
+}
+
+/// A string field of a JSON object, or an empty string.
+fn field(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// An inline keyboard's callback buttons; URL buttons keep their label with no data.
 fn buttons(markup: Option<&Value>) -> Vec<Vec<(String, String)>> {
     let rows = markup
@@ -130,10 +137,7 @@ fn buttons(markup: Option<&Value>) -> Vec<Vec<(String, String)>> {
         .filter_map(Value::as_array)
         .map(|row| {
             row.iter()
-                .map(|b| {
-                    let field = |k: &str| b.get(k).and_then(Value::as_str).unwrap_or_default();
-                    (field("text").to_owned(), field("callback_data").to_owned())
-                })
+                .map(|b| (field(b, "text"), field(b, "callback_data")))
                 .collect()
         })
         .collect()
